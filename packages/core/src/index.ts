@@ -1,0 +1,34 @@
+/**
+ * Core of the Azure Database for PostgreSQL Entra ID adapters: cloud scopes, token
+ * acquisition, role names, errors and logging. It never imports a database driver.
+ *
+ * @packageDocumentation
+ */
+export { assertTokenCredential } from "./assert-token-credential.js";
+export {
+  azurePostgresqlClouds,
+  cloudFromHost,
+  DEFAULT_SCOPE,
+  type AzureCloud,
+  type AzurePostgresqlCloudInfo,
+} from "./azure-clouds.js";
+export { decodeTokenClaims, type EntraTokenClaims } from "./decode-token-claims.js";
+export { EntraAuthError, type EntraAuthErrorCode } from "./entra-auth-error.js";
+export {
+  createEntraTokenSource,
+  type EntraTokenRequestContext,
+  type EntraTokenSource,
+} from "./entra-token-source.js";
+export { getEntraToken, type GetEntraTokenOptions } from "./get-entra-token.js";
+export type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-options.js";
+export { logger } from "./logger.js";
+export { redactTokens } from "./redact-tokens.js";
+export { resolveScopes } from "./resolve-scopes.js";
+export {
+  assertRoleNameOptions,
+  resolveRoleName,
+  type ResolvedRoleName,
+  type RoleNameOptions,
+  type RoleNameSource,
+} from "./resolve-role-name.js";
+export type { AccessToken, TokenCredential } from "@azure/core-auth";

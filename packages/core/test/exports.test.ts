@@ -1,0 +1,26 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadPackageExports } from "./load-package-exports.js";
+
+describe("@azure/postgresql-auth-core exports", () => {
+  it("loads through import and require with the same export list", () => {
+    const { esm, cjs } = loadPackageExports("@azure/postgresql-auth-core", fileURLToPath(new URL("..", import.meta.url)));
+    const expected = [
+      "DEFAULT_SCOPE",
+      "EntraAuthError",
+      "assertRoleNameOptions",
+      "assertTokenCredential",
+      "azurePostgresqlClouds",
+      "cloudFromHost",
+      "createEntraTokenSource",
+      "decodeTokenClaims",
+      "getEntraToken",
+      "logger",
+      "redactTokens",
+      "resolveRoleName",
+      "resolveScopes",
+    ];
+    expect(esm).toEqual(expected);
+    expect(cjs).toEqual(expected);
+  });
+});

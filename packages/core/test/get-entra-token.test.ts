@@ -1,0 +1,92 @@
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { createEntraTokenSource, EntraAuthError, getEntraToken, type EntraAuthErrorCode } from "../src/index.js";
+import { alice, fakeCredential, fakeJwt, tokenFor } from "./fake-jwt.js";
+
+const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
+
+async function failure(promise: Promise<unknown>): Promise<EntraAuthError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(EntraAuthError.isInstance(err)).toBe(true);
+    return err as EntraAuthError;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("getEntraToken", () => {
+  it("returns the credential's token and passes scopes, tenant and abort signal", async () => {
+    const accessToken = tokenFor(alice);
+    const credential = fakeCredential(() => accessToken);
+    const abortSignal = new AbortController().signal;
+    await expect(getEntraToken(credential, scopes, { tenantId: "t1", abortSignal })).resolves.toBe(accessToken);
+    expect(credential.calls).toEqual([{ scopes, options: { tenantId: "t1", abortSignal } }]);
+  });
+
+  const secret = fakeJwt({ upn: "leak@contoso.com" });
+  const rows: Array<[string, () => unknown, EntraAuthErrorCode, RegExp]> = [
+    ["a credential that throws", () => { throw new Error("AADSTS700016: app not found"); }, "TOKEN_ACQUISITION_FAILED", /Failed to acquire Entra ID token.*AADSTS700016: app not found/],
+    ["a credential that returns null", () => null, "TOKEN_ACQUISITION_FAILED", /Failed to acquire Entra ID token.*returned null/],
+    ["an empty token", () => ({ token: "", expiresOnTimestamp: Date.now() + 60_000 }), "INVALID_TOKEN", /empty access token/],
+    ["a non-string token", () => ({ token: 42, expiresOnTimestamp: Date.now() + 60_000 }), "INVALID_TOKEN", /non-string \(number\) access token/],
+    ["an expired token", () => ({ token: secret, expiresOnTimestamp: Date.now() - 1000 }), "TOKEN_EXPIRED", /expired at .*clock/],
+  ];
+
+  it.each(rows)("refuses %s", async (_what, answer, code, message) => {
+    const error = await failure(getEntraToken(fakeCredential(answer as never), scopes));
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+    expect(error.message).toContain(scopes[0]);
+    for (const shown of [error.message, JSON.stringify(error), inspect(error, { depth: 5 })]) {
+      expect(shown).not.toContain(secret);
+    }
+  });
+
+  it("keeps the credential's error as cause", async () => {
+    const original = new Error("CredentialUnavailableError: no az login");
+    const error = await failure(getEntraToken(fakeCredential(() => Promise.reject(original)), scopes));
+    expect(error.cause).toBe(original);
+    expect(error.message).toContain("no az login");
+  });
+
+  it("removes a token that a credential's error message contains", async () => {
+    const leaked = fakeJwt({ upn: "x@contoso.com" });
+    const error = await failure(getEntraToken(fakeCredential(() => { throw new Error(`bad response ${leaked}`); }), scopes));
+    expect(error.message).not.toContain(leaked);
+    expect(error.message).toContain("[redacted token]");
+  });
+});
+
+describe("createEntraTokenSource", () => {
+  it.each([
+    ["undefined", undefined],
+    ["null", null],
+    ["a string", "secret"],
+    ["an object without getToken", { token: "x" }],
+  ])("refuses %s as credential at once", (_what, credential) => {
+    expect(() => createEntraTokenSource(credential as never, {}, "entraTokenProvider")).toThrowError(
+      expect.objectContaining({ code: "CREDENTIAL_REQUIRED", message: expect.stringContaining("credential is required") }),
+    );
+  });
+
+  it("refuses an empty scope at once", () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    expect(() => createEntraTokenSource(credential, { scope: "" }, "x")).toThrowError(expect.objectContaining({ code: "INVALID_SCOPE" }));
+    expect(credential.calls).toHaveLength(0);
+  });
+
+  it("asks for the scope of the connection's cloud unless a scope or host is configured", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    await createEntraTokenSource(credential, {}, "x").getAccessToken({ host: "a.postgres.database.usgovcloudapi.net" });
+    await createEntraTokenSource(credential, { host: "a.postgres.database.chinacloudapi.cn" }, "x").getAccessToken({ host: "localhost" });
+    await createEntraTokenSource(credential, { scope: "api://s/.default" }, "x").getAccessToken({ host: "a.postgres.database.usgovcloudapi.net" });
+    await createEntraTokenSource(credential, {}, "x").getAccessToken();
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+      ["https://ossrdbms-aad.database.chinacloudapi.cn/.default"],
+      ["api://s/.default"],
+      ["https://ossrdbms-aad.database.windows.net/.default"],
+    ]);
+  });
+});

@@ -1,0 +1,54 @@
+// The token must never reach a log line or an error, even at AZURE_LOG_LEVEL=verbose. A fresh
+// Node process loads the built package with the variable set, as an application would, and
+// walks the success and failure paths; the test then searches everything it printed.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { alice, fakeJwt } from "./fake-jwt.js";
+
+describe("token safety", () => {
+  it("no token in verbose logs, error messages, JSON or inspect output", () => {
+    const token = fakeJwt({ ...alice, marker: "do-not-print" });
+    const expiredToken = fakeJwt({ upn: "old@contoso.com" });
+    const script = `
+      import { inspect } from "node:util";
+      import * as core from "@azure/postgresql-auth-core";
+      const token = ${JSON.stringify(token)};
+      const expired = ${JSON.stringify(expiredToken)};
+      const show = (err) => console.log(err.message, JSON.stringify(err), inspect(err, { depth: 5 }));
+      const ok = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600e3 }) };
+      const source = core.createEntraTokenSource(ok, {}, "test");
+      const got = await source.getAccessToken({ host: "db.postgres.database.azure.com" });
+      core.resolveRoleName(got.token, { env: {} });
+      core.decodeTokenClaims(got.token);
+      const failing = [
+        { getToken: async () => ({ token: expired, expiresOnTimestamp: Date.now() - 5 }) },
+        { getToken: async () => { throw new Error("ManagedIdentityCredential: endpoint unavailable"); } },
+        { getToken: async () => null },
+        { getToken: async () => ({ token: "", expiresOnTimestamp: 0 }) },
+      ];
+      for (const credential of failing) {
+        await core.createEntraTokenSource(credential, {}, "test").getAccessToken().catch(show);
+      }
+      try { core.resolveRoleName(token.slice(0, 20), { env: {} }); } catch (err) { show(err); }
+      console.log("done");
+    `;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      encoding: "utf8",
+      env: { ...process.env, AZURE_LOG_LEVEL: "verbose" },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const output = `${run.stdout}\n${run.stderr}`;
+    // The verbose log is really on (so the search below means something).
+    expect(run.stderr).toMatch(/azure:postgresql-auth:verbose.*Role name "alice@contoso.com"/);
+    expect(run.stderr).toMatch(/Acquired Entra ID token for scope/);
+    expect(output).toContain("done");
+    expect(output).toContain("TOKEN_EXPIRED");
+    expect(output).toContain("endpoint unavailable");
+    expect(output).toContain("INVALID_TOKEN");
+    for (const secret of [token, expiredToken, token.split(".")[1]!, token.split(".")[2]!, expiredToken.split(".")[1]!]) {
+      expect(output).not.toContain(secret);
+    }
+  });
+});
