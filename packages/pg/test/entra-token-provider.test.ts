@@ -1,0 +1,71 @@
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { EntraAuthError, entraTokenProvider, type EntraPasswordFunction } from "../src/index.js";
+import { alice, fakeCredential, tokenFor } from "../../core/test/fake-jwt.js";
+
+describe("entraTokenProvider", () => {
+  it("resolves to the credential's token, once per call", async () => {
+    const accessToken = tokenFor(alice);
+    const credential = fakeCredential(() => accessToken);
+    const password = entraTokenProvider(credential);
+    await expect(password()).resolves.toBe(accessToken.token);
+    await expect(password()).resolves.toBe(accessToken.token);
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.windows.net/.default"],
+      ["https://ossrdbms-aad.database.windows.net/.default"],
+    ]);
+  });
+
+  it("picks the cloud from the connection parameters pg passes", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const password = entraTokenProvider(credential);
+    await password({ host: "db.postgres.database.usgovcloudapi.net", user: "alice@contoso.com" });
+    await password({ host: "db.postgres.database.chinacloudapi.cn" });
+    await password({ host: "localhost" });
+    await entraTokenProvider(credential, { host: "db.postgres.database.chinacloudapi.cn" })();
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+      ["https://ossrdbms-aad.database.chinacloudapi.cn/.default"],
+      ["https://ossrdbms-aad.database.windows.net/.default"],
+      ["https://ossrdbms-aad.database.chinacloudapi.cn/.default"],
+    ]);
+  });
+
+  it("uses the scope option over the host, as a string or an array", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    await entraTokenProvider(credential, { scope: "api://custom/.default" })({ host: "db.postgres.database.usgovcloudapi.net" });
+    await entraTokenProvider(credential, { scope: ["a/.default"], tenantId: "t" })();
+    expect(credential.calls).toEqual([
+      { scopes: ["api://custom/.default"], options: {} },
+      { scopes: ["a/.default"], options: { tenantId: "t" } },
+    ]);
+  });
+
+  it("fails at the factory call without a credential", () => {
+    expect(() => entraTokenProvider(undefined as never)).toThrowError(/credential is required/);
+    expect(() => entraTokenProvider({} as never)).toThrowError(/credential is required/);
+    expect(() => entraTokenProvider(fakeCredential(() => null), { scope: [] })).toThrowError(
+      expect.objectContaining({ code: "INVALID_SCOPE" }),
+    );
+  });
+
+  it("rejects with a typed error when the credential fails", async () => {
+    const original = new Error("AzureCliCredential: Please run 'az login'");
+    const password = entraTokenProvider(fakeCredential(() => Promise.reject(original)));
+    const error = await password().catch((err: unknown) => err);
+    expect(EntraAuthError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: "TOKEN_ACQUISITION_FAILED", cause: original });
+    expect((error as Error).message).toContain("az login");
+    const nullError = await entraTokenProvider(fakeCredential(() => null))().catch((err: unknown) => err);
+    expect((nullError as Error).message).toContain("Failed to acquire Entra ID token");
+  });
+
+  it("fits pg's password option and Microsoft's () => Promise<string> type", () => {
+    const password: EntraPasswordFunction = entraTokenProvider(fakeCredential(() => tokenFor(alice)));
+    const microsoftShape: () => Promise<string> = password;
+    const config: pg.PoolConfig = { host: "localhost", password, ssl: { rejectUnauthorized: true } };
+    const pool = new pg.Pool(config);
+    expect(typeof microsoftShape).toBe("function");
+    return pool.end();
+  });
+});

@@ -1,0 +1,19 @@
+/**
+ * Azure Entra ID authentication for PostgreSQL in JavaScript, with the API of
+ * `@azure/postgresql-auth` 1.0.0-beta.1: `entraTokenProvider` for node-postgres (`pg`) and
+ * `configureEntraAuthentication` for Sequelize. New code can install just the adapter it needs:
+ * `@azure/postgresql-auth-pg` or `@azure/postgresql-auth-sequelize`.
+ *
+ * @packageDocumentation
+ */
+export {
+  entraTokenProvider,
+  type EntraPasswordFunction,
+  type EntraTokenProviderOptions,
+} from "@azure/postgresql-auth-pg";
+export {
+  configureEntraAuthentication,
+  type ConfigureEntraAuthenticationOptions,
+  type SequelizeBeforeConnectHook,
+} from "@azure/postgresql-auth-sequelize";
+export type { GetEntraTokenPasswordOptions } from "@azure/postgresql-auth-core";

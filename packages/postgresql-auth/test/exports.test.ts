@@ -1,0 +1,15 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadPackageExports } from "../../core/test/load-package-exports.js";
+
+const here = fileURLToPath(new URL("..", import.meta.url));
+
+describe("@azure/postgresql-auth exports", () => {
+  it("has exactly the run-time exports of Microsoft's 1.0.0-beta.1, through import and require", () => {
+    const ours = loadPackageExports("@azure/postgresql-auth", here);
+    const microsoft = loadPackageExports("ms-postgresql-auth", here);
+    expect(microsoft.esm).toEqual(["configureEntraAuthentication", "entraTokenProvider"]);
+    expect(ours.esm).toEqual(microsoft.esm);
+    expect(ours.cjs).toEqual(microsoft.cjs);
+  });
+});

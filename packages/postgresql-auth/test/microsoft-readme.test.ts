@@ -1,0 +1,57 @@
+// The code samples of Microsoft's @azure/postgresql-auth 1.0.0-beta.1 README, unmodified but for
+// the credential, must type-check and work against this package. (They also run against a real
+// server in the emulator's end-to-end tests.)
+import type { TokenCredential } from "@azure/postgresql-auth-core";
+import type * as MicrosoftTypes from "ms-postgresql-auth";
+import { Sequelize } from "sequelize";
+import { describe, expect, it } from "vitest";
+import * as ours from "../src/index.js";
+import { alice, fakeCredential, tokenFor } from "../../core/test/fake-jwt.js";
+
+describe("Microsoft's README samples", () => {
+  it("pg: entraTokenProvider(credential) is the pool's password function", async () => {
+    const accessToken = tokenFor(alice);
+    const credential: TokenCredential = fakeCredential(() => accessToken);
+    const { entraTokenProvider } = await import("@azure/postgresql-auth");
+    const pg = await import("pg");
+    const pool = new pg.Pool({
+      host: process.env.PGHOST,
+      port: Number(process.env.PGPORT || 5432),
+      database: process.env.PGDATABASE,
+      user: process.env.PGUSER,
+      password: entraTokenProvider(credential),
+      ssl: { rejectUnauthorized: true },
+    });
+    await expect(entraTokenProvider(credential)()).resolves.toBe(accessToken.token);
+    await pool.end();
+  });
+
+  it("Sequelize: configureEntraAuthentication registers a hook that sets username and password", async () => {
+    const accessToken = tokenFor(alice);
+    const credential: TokenCredential = fakeCredential(() => accessToken);
+    const { configureEntraAuthentication } = await import("@azure/postgresql-auth");
+    const sequelize = new Sequelize({
+      dialect: "postgres",
+      host: process.env.PGHOST,
+      port: Number(process.env.PGPORT || 5432),
+      database: process.env.PGDATABASE,
+    });
+    configureEntraAuthentication(sequelize, credential);
+    const config = sequelize.config as unknown as { username?: string; password?: string };
+    await (sequelize as unknown as { runHooks(n: string, c: object): Promise<void> }).runHooks("beforeConnect", config);
+    expect(config).toMatchObject({ username: "alice@contoso.com", password: accessToken.token });
+    await sequelize.close();
+  });
+
+  it("accepts every value Microsoft's option and hook types accept (checked by tsc)", () => {
+    const options: MicrosoftTypes.EntraTokenProviderOptions = { scope: ["x/.default"] };
+    const sequelizeOptions: MicrosoftTypes.ConfigureEntraAuthenticationOptions = { fallbackUsername: "app" };
+    const hook: MicrosoftTypes.SequelizeBeforeConnectHook = { beforeConnect: () => undefined };
+    const asOurs: [ours.EntraTokenProviderOptions, ours.ConfigureEntraAuthenticationOptions, ours.SequelizeBeforeConnectHook] = [
+      options,
+      sequelizeOptions,
+      hook,
+    ];
+    expect(asOurs).toHaveLength(3);
+  });
+});

@@ -1,0 +1,121 @@
+import {
+  assertRoleNameOptions,
+  createEntraTokenSource,
+  EntraAuthError,
+  resolveRoleName,
+  type GetEntraTokenPasswordOptions,
+  type RoleNameOptions,
+  type TokenCredential,
+} from "@azure/postgresql-auth-core";
+import type { SequelizeBeforeConnectHook, SequelizeConnectionConfigLike } from "./sequelize-before-connect-hook.js";
+
+/**
+ * Options of {@link configureEntraAuthentication}.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigureEntraAuthenticationOptions } from "@azure/postgresql-auth-sequelize";
+ * const options: ConfigureEntraAuthenticationOptions = { username: "db-readers" }; // group login
+ * ```
+ */
+export interface ConfigureEntraAuthenticationOptions extends GetEntraTokenPasswordOptions {
+  /** The PostgreSQL role name to log in as, always (wins over everything else). */
+  username?: string;
+  /** Role name to use when neither the Sequelize configuration nor the token names one. */
+  fallbackUsername?: string;
+}
+
+type Listener = (config: SequelizeConnectionConfigLike) => Promise<void>;
+
+/**
+ * Registers a `beforeConnect` hook on a Sequelize instance (v6 `sequelize`, v7 `@sequelize/core`,
+ * or anything with the same hook API) that, before every new physical connection, sets the
+ * password to a fresh Entra ID access token and the user name to the resolved role name.
+ *
+ * Role name, first match wins: the `username` option; a user name you configured on the Sequelize
+ * instance (for group login: the group's name); the token's `upn`, `preferred_username`,
+ * `unique_name`; a managed identity's name from `xms_mirid`; `fallbackUsername`; `PGUSER`; the
+ * token's `appid`. The scope follows `scope`, else the cloud of the configured host.
+ * The credential and options are checked now and throw an `EntraAuthError` naming the fix.
+ *
+ * @example
+ * ```ts
+ * import { DefaultAzureCredential } from "@azure/identity";
+ * import { configureEntraAuthentication } from "@azure/postgresql-auth-sequelize";
+ * import { Sequelize } from "sequelize";
+ *
+ * const sequelize = new Sequelize({
+ *   dialect: "postgres",
+ *   host: process.env.PGHOST,
+ *   database: process.env.PGDATABASE,
+ *   dialectOptions: { ssl: { rejectUnauthorized: true } },
+ * });
+ * configureEntraAuthentication(sequelize, new DefaultAzureCredential());
+ * await sequelize.authenticate();
+ * ```
+ */
+export function configureEntraAuthentication(
+  sequelize: SequelizeBeforeConnectHook,
+  credential: TokenCredential,
+  options: ConfigureEntraAuthenticationOptions = {},
+): void {
+  const register = beforeConnectRegistrar(sequelize);
+  assertRoleNameOptions(options);
+  const source = createEntraTokenSource(credential, options, "configureEntraAuthentication");
+  const namesUserField = isSequelizeV7(sequelize) ? "user" : "username";
+  // Sequelize v6 hands the hook the same config object every time, so our own earlier write is
+  // still there: remember what we wrote and what the application had configured before it.
+  const earlierWrites = new WeakMap<object, { wrote: string; configured: string | undefined }>();
+
+  register(async (config) => {
+    const field = "username" in config ? "username" : "user" in config ? "user" : namesUserField;
+    const current = typeof config[field] === "string" ? (config[field] as string) : undefined;
+    const earlier = earlierWrites.get(config);
+    const configured = earlier && earlier.wrote === current ? earlier.configured : current;
+
+    const host = typeof config.host === "string" ? config.host : undefined;
+    const { token } = await source.getAccessToken(host !== undefined ? { host } : {});
+    const roleOptions: RoleNameOptions = {};
+    if (options.username !== undefined) roleOptions.username = options.username;
+    if (configured !== undefined) roleOptions.configuredUsername = configured;
+    if (options.fallbackUsername !== undefined) roleOptions.fallbackUsername = options.fallbackUsername;
+    const { roleName } = resolveRoleName(token, roleOptions);
+
+    config[field] = roleName;
+    config.password = token;
+    earlierWrites.set(config, { wrote: roleName, configured });
+  });
+}
+
+function beforeConnectRegistrar(sequelize: unknown): (listener: Listener) => void {
+  const target = sequelize as {
+    beforeConnect?: unknown;
+    addHook?: unknown;
+    hooks?: { addListener?: unknown };
+  } | null;
+  // Sequelize v7 first: its legacy beforeConnect/addHook methods print a deprecation warning.
+  if (target && target.hooks && typeof target.hooks.addListener === "function") {
+    const hooks = target.hooks;
+    const addListener = hooks.addListener as (name: string, listener: Listener) => unknown;
+    return (listener) => void addListener.call(hooks, "beforeConnect", listener);
+  }
+  if (target && typeof target.beforeConnect === "function") {
+    const beforeConnect = target.beforeConnect as (listener: Listener) => unknown;
+    return (listener) => void beforeConnect.call(target, listener);
+  }
+  if (target && typeof target.addHook === "function") {
+    const addHook = target.addHook as (name: string, listener: Listener) => unknown;
+    return (listener) => void addHook.call(target, "beforeConnect", listener);
+  }
+  throw new EntraAuthError(
+    "INVALID_SEQUELIZE_INSTANCE",
+    "configureEntraAuthentication: the first argument has no beforeConnect hook API. Pass your Sequelize " +
+      "instance (new Sequelize(...) from sequelize v6 or @sequelize/core v7), or an object with a " +
+      "beforeConnect(callback) or addHook('beforeConnect', callback) method.",
+  );
+}
+
+function isSequelizeV7(sequelize: unknown): boolean {
+  const hooks = (sequelize as { hooks?: { addListener?: unknown } } | null)?.hooks;
+  return typeof hooks === "object" && hooks !== null && typeof hooks.addListener === "function";
+}

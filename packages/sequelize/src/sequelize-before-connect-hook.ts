@@ -1,0 +1,37 @@
+/**
+ * The connection settings a Sequelize `beforeConnect` hook receives and may change.
+ * Sequelize v6 names the user `username`; Sequelize v7 (`@sequelize/core`) names it `user`.
+ *
+ * @example
+ * ```ts
+ * import type { SequelizeConnectionConfigLike } from "@azure/postgresql-auth-sequelize";
+ * const config: SequelizeConnectionConfigLike = { host: "db.postgres.database.azure.com", username: "alice@contoso.com" };
+ * ```
+ */
+export interface SequelizeConnectionConfigLike {
+  host?: string | null;
+  username?: string | null;
+  user?: string | null;
+  password?: unknown;
+}
+
+/** A `beforeConnect` listener. */
+type BeforeConnectListener = (config: SequelizeConnectionConfigLike) => Promise<void>;
+
+/**
+ * Anything with a Sequelize hook API that {@link configureEntraAuthentication} can attach to: a
+ * Sequelize v6 or v7 instance, or any object with a `beforeConnect(callback)` method (the shape
+ * Microsoft's `@azure/postgresql-auth` accepts) or an `addHook("beforeConnect", callback)` method.
+ * Typed by shape, so this package does not depend on Sequelize.
+ *
+ * @example
+ * ```ts
+ * import type { SequelizeBeforeConnectHook } from "@azure/postgresql-auth-sequelize";
+ * const listeners: Array<(config: { username?: string | null; password?: unknown }) => Promise<void>> = [];
+ * const custom: SequelizeBeforeConnectHook = { beforeConnect: (callback) => void listeners.push(callback) };
+ * ```
+ */
+export type SequelizeBeforeConnectHook =
+  | { beforeConnect(callback: BeforeConnectListener): unknown }
+  | { addHook(hookType: "beforeConnect", callback: BeforeConnectListener): unknown }
+  | { hooks: { addListener(hookName: "beforeConnect", callback: BeforeConnectListener): unknown } };

@@ -1,0 +1,173 @@
+import { Sequelize as SequelizeV7 } from "@sequelize/core";
+import { PostgresDialect } from "@sequelize/postgres";
+import { Sequelize as SequelizeV6 } from "sequelize";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { configureEntraAuthentication, EntraAuthError, type SequelizeBeforeConnectHook } from "../src/index.js";
+import { alice, fakeCredential, fakeJwt, tokenFor } from "../../core/test/fake-jwt.js";
+
+type Config = { username?: string | null; user?: string | null; password?: unknown; host?: string | null };
+
+/** A hook object like the one Microsoft's package accepts: it records the listener. */
+function hookTarget() {
+  const listeners: Array<(config: Config) => Promise<void>> = [];
+  const target: SequelizeBeforeConnectHook = { beforeConnect: (listener) => void listeners.push(listener) };
+  return { target, run: async (config: Config) => { for (const l of listeners) await l(config); return config; } };
+}
+
+const managedIdentity = {
+  appid: "5b0e8b2e-0000-4000-8000-000000000001",
+  xms_mirid: "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/orders-api-identity",
+};
+
+/** Runs v6's beforeConnect hooks as its connection manager does (runHooks is untyped in v6). */
+function runHooks(sequelize: SequelizeV6, config: Config): Promise<void> {
+  return (sequelize as unknown as { runHooks(name: string, config: Config): Promise<void> }).runHooks("beforeConnect", config);
+}
+
+let savedPgUser: string | undefined;
+beforeEach(() => {
+  savedPgUser = process.env.PGUSER;
+  delete process.env.PGUSER;
+});
+afterEach(() => {
+  if (savedPgUser !== undefined) process.env.PGUSER = savedPgUser;
+});
+
+describe("configureEntraAuthentication with a hook object", () => {
+  it("sets username and password for each connection", async () => {
+    const accessToken = tokenFor(alice);
+    const { target, run } = hookTarget();
+    configureEntraAuthentication(target, fakeCredential(() => accessToken));
+    expect(await run({})).toEqual({ username: "alice@contoso.com", password: accessToken.token });
+  });
+
+  it("honours the scope option and the host's cloud (Microsoft's version ignores both)", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const a = hookTarget();
+    configureEntraAuthentication(a.target, credential);
+    await a.run({ host: "db.postgres.database.usgovcloudapi.net" });
+    const b = hookTarget();
+    configureEntraAuthentication(b.target, credential, { scope: "api://custom/.default" });
+    await b.run({ host: "db.postgres.database.usgovcloudapi.net" });
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+      ["api://custom/.default"],
+    ]);
+  });
+
+  it("role name order: username option, configured name, token, fallbackUsername, PGUSER, appid", async () => {
+    const cases: Array<[Record<string, unknown>, object, Config, string]> = [
+      [alice, { username: "explicit" }, { username: "configured" }, "explicit"],
+      [alice, {}, { username: "db-readers" }, "db-readers"],
+      [alice, {}, {}, "alice@contoso.com"],
+      [managedIdentity, { fallbackUsername: "fb" }, {}, "orders-api-identity"],
+      [{ appid: "app-guid" }, { fallbackUsername: "fb" }, {}, "fb"],
+      [{ appid: "app-guid" }, {}, {}, "app-guid"],
+    ];
+    for (const [claims, options, config, expected] of cases) {
+      const { target, run } = hookTarget();
+      configureEntraAuthentication(target, fakeCredential(() => tokenFor(claims)), options);
+      expect((await run({ ...config })).username, JSON.stringify({ claims, options, config })).toBe(expected);
+    }
+    process.env.PGUSER = "from-pguser";
+    const { target, run } = hookTarget();
+    configureEntraAuthentication(target, fakeCredential(() => tokenFor({ appid: "app-guid" })));
+    expect((await run({})).username).toBe("from-pguser");
+  });
+
+  it("leaves the config untouched when the token cannot be had", async () => {
+    const { target, run } = hookTarget();
+    configureEntraAuthentication(target, fakeCredential(() => null));
+    const config: Config = { username: "keep", password: "keep" };
+    await expect(run(config)).rejects.toMatchObject({ code: "TOKEN_ACQUISITION_FAILED" });
+    expect(config).toEqual({ username: "keep", password: "keep" });
+  });
+
+  it("refuses bad input with typed errors", () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const codeOf = (fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        expect(EntraAuthError.isInstance(err)).toBe(true);
+        return (err as EntraAuthError).code;
+      }
+      return "no error";
+    };
+    expect(codeOf(() => configureEntraAuthentication({} as never, credential))).toBe("INVALID_SEQUELIZE_INSTANCE");
+    expect(codeOf(() => configureEntraAuthentication(null as never, credential))).toBe("INVALID_SEQUELIZE_INSTANCE");
+    expect(codeOf(() => configureEntraAuthentication(hookTarget().target, undefined as never))).toBe("CREDENTIAL_REQUIRED");
+    expect(codeOf(() => configureEntraAuthentication(hookTarget().target, credential, { scope: "" }))).toBe("INVALID_SCOPE");
+    expect(codeOf(() => configureEntraAuthentication(hookTarget().target, credential, { username: "" }))).toBe("INVALID_OPTION");
+    expect(() => configureEntraAuthentication(hookTarget().target, null as never)).toThrowError(/credential is required/);
+  });
+
+  it("refuses a non-JWT token when the role name must come from it", async () => {
+    const { target, run } = hookTarget();
+    configureEntraAuthentication(target, fakeCredential(() => ({ token: "opaque", expiresOnTimestamp: Date.now() + 60_000 })));
+    await expect(run({})).rejects.toMatchObject({ code: "TOKEN_NOT_JWT" });
+  });
+});
+
+describe("configureEntraAuthentication with Sequelize v6", () => {
+  it("registers on a real instance and sets config.username", async () => {
+    const sequelize = new SequelizeV6({ dialect: "postgres", host: "db.postgres.database.azure.com", database: "app" });
+    const accessToken = tokenFor(alice);
+    configureEntraAuthentication(sequelize, fakeCredential(() => accessToken));
+    const config = sequelize.config as unknown as Config;
+    await runHooks(sequelize, config);
+    expect(config.username).toBe("alice@contoso.com");
+    expect(config.password).toBe(accessToken.token);
+    await sequelize.close();
+  });
+
+  it("does not mistake its own earlier write on the shared config for the application's choice", async () => {
+    const sequelize = new SequelizeV6({ dialect: "postgres", database: "app" });
+    let claims: Record<string, unknown> = alice;
+    configureEntraAuthentication(sequelize, fakeCredential(() => ({ token: fakeJwt(claims), expiresOnTimestamp: Date.now() + 60_000 })));
+    const config = sequelize.config as unknown as Config;
+    await runHooks(sequelize, config);
+    expect(config.username).toBe("alice@contoso.com");
+    claims = managedIdentity; // e.g. the credential now signs in as another principal
+    await runHooks(sequelize, config);
+    expect(config.username).toBe("orders-api-identity");
+    await sequelize.close();
+  });
+
+  it("keeps a user name the application configured (group login) across connections", async () => {
+    const sequelize = new SequelizeV6({ dialect: "postgres", database: "app", username: "db-readers" });
+    configureEntraAuthentication(sequelize, fakeCredential(() => tokenFor(alice)));
+    const config = sequelize.config as unknown as Config;
+    for (let i = 0; i < 3; i++) {
+      await runHooks(sequelize, config);
+      expect(config.username).toBe("db-readers");
+    }
+    config.username = "db-writers"; // the application changes its mind later
+    await runHooks(sequelize, config);
+    expect(config.username).toBe("db-writers");
+    await sequelize.close();
+  });
+});
+
+describe("configureEntraAuthentication with Sequelize v7", () => {
+  it("registers on a real instance and sets config.user (not username)", async () => {
+    const sequelize = new SequelizeV7({ dialect: PostgresDialect, host: "db.postgres.database.usgovcloudapi.net", database: "app" });
+    const credential = fakeCredential(() => tokenFor(managedIdentity));
+    configureEntraAuthentication(sequelize, credential);
+    const config: Config = { host: "db.postgres.database.usgovcloudapi.net" };
+    await sequelize.hooks.runAsync("beforeConnect", config as never);
+    expect(config.user).toBe("orders-api-identity");
+    expect(config).not.toHaveProperty("username");
+    expect(credential.calls[0]?.scopes).toEqual(["https://ossrdbms-aad.database.usgovcloudapi.net/.default"]);
+    await sequelize.close();
+  });
+
+  it("keeps a configured user (group login)", async () => {
+    const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app", user: "db-readers" });
+    configureEntraAuthentication(sequelize, fakeCredential(() => tokenFor(alice)));
+    const config: Config = { user: "db-readers" };
+    await sequelize.hooks.runAsync("beforeConnect", config as never);
+    expect(config.user).toBe("db-readers");
+    await sequelize.close();
+  });
+});
