@@ -1,6 +1,7 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { assertTokenCredential } from "./assert-token-credential.js";
-import { getEntraToken } from "./get-entra-token.js";
+import { EntraAuthError } from "./entra-auth-error.js";
+import { sharedTokenCache } from "./entra-token-cache.js";
 import type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-options.js";
 import { resolveScopes } from "./resolve-scopes.js";
 
@@ -16,7 +17,7 @@ import { resolveScopes } from "./resolve-scopes.js";
 export interface EntraTokenRequestContext {
   /** Host of the connection being opened; selects the cloud when no scope was configured. */
   host?: string;
-  /** Aborts the request. */
+  /** Aborts this caller's wait (a credential call shared with other callers goes on). */
   abortSignal?: AbortSignal;
 }
 
@@ -38,7 +39,8 @@ export interface EntraTokenSource {
 /**
  * Checks the credential and options at once (so that set-up fails early, with an
  * {@link EntraAuthError} naming the fix) and returns the {@link EntraTokenSource} that adapters
- * call on every new connection. `caller` names the public function in error messages.
+ * call on every new connection. Tokens come from the shared cache (refresh-ahead, single-flight)
+ * unless `options.cache` is `false`. `caller` names the public function in error messages.
  *
  * @example
  * ```ts
@@ -52,15 +54,40 @@ export function createEntraTokenSource(
   caller: string,
 ): EntraTokenSource {
   assertTokenCredential(credential, caller);
+  assertCacheOptions(options, caller);
   const configuredScopes = options.scope === undefined ? undefined : resolveScopes({ scope: options.scope });
-  const { tenantId } = options;
+  const { tenantId, cache, timeoutMs, onTokenEvent } = options;
   return {
     getAccessToken(context: EntraTokenRequestContext = {}): Promise<AccessToken> {
       const scopes = configuredScopes ?? resolveScopes({ host: options.host ?? context.host });
-      return getEntraToken(credential, scopes, {
-        ...(tenantId !== undefined && { tenantId }),
-        ...(context.abortSignal !== undefined && { abortSignal: context.abortSignal }),
+      return sharedTokenCache.getToken(credential, {
+        scopes,
+        tenantId,
+        cache,
+        timeoutMs,
+        onTokenEvent,
+        abortSignal: context.abortSignal,
       });
     },
   };
+}
+
+function assertCacheOptions(options: GetEntraTokenPasswordOptions, caller: string): void {
+  const invalid = (option: string, expected: string) =>
+    new EntraAuthError("INVALID_OPTION", `${caller}: the ${option} option must be ${expected}.`);
+  const { cache, timeoutMs, onTokenEvent } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+    throw invalid("timeoutMs", "a positive number of milliseconds");
+  }
+  if (onTokenEvent !== undefined && typeof onTokenEvent !== "function") throw invalid("onTokenEvent", "a function");
+  if (cache === undefined || cache === false) return;
+  if (typeof cache !== "object" || cache === null) {
+    throw invalid("cache", "false (no caching) or an object of cache settings");
+  }
+  for (const key of ["refreshBeforeExpiryMs", "expiryMarginMs", "retryInitialMs", "retryMaxMs"] as const) {
+    const value = cache[key];
+    if (value !== undefined && !(typeof value === "number" && value >= 0 && Number.isFinite(value))) {
+      throw invalid(`cache.${key}`, "a number of milliseconds, zero or more");
+    }
+  }
 }

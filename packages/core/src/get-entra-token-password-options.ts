@@ -1,3 +1,5 @@
+import type { EntraTokenCacheOptions, EntraTokenEvent } from "./entra-token-cache-options.js";
+
 /**
  * Options shared by every adapter for getting an Entra ID access token to use as a
  * PostgreSQL password.
@@ -24,4 +26,14 @@ export interface GetEntraTokenPasswordOptions {
   host?: string;
   /** Tenant to request the token from, passed to `getToken` as `tenantId`. */
   tenantId?: string;
+  /**
+   * Token cache settings, or `false` to ask the credential on every new connection. By default
+   * one token per credential, scope and tenant is reused until shortly before it expires and
+   * refreshed in the background; concurrent connections share one credential call.
+   */
+  cache?: false | EntraTokenCacheOptions;
+  /** A credential call that takes longer fails with code `TOKEN_ACQUISITION_TIMEOUT`. Default 30000 ms. */
+  timeoutMs?: number;
+  /** Called for credential calls, cache hits, background refreshes and refresh failures (never with the token). */
+  onTokenEvent?: (event: EntraTokenEvent) => void;
 }

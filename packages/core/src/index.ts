@@ -14,6 +14,7 @@ export {
 } from "./azure-clouds.js";
 export { decodeTokenClaims, type EntraTokenClaims } from "./decode-token-claims.js";
 export { EntraAuthError, type EntraAuthErrorCode } from "./entra-auth-error.js";
+export type { EntraTokenCacheOptions, EntraTokenEvent } from "./entra-token-cache-options.js";
 export {
   createEntraTokenSource,
   type EntraTokenRequestContext,

@@ -76,6 +76,30 @@ describe("createEntraTokenSource", () => {
     expect(credential.calls).toHaveLength(0);
   });
 
+  it.each([
+    ["timeoutMs", { timeoutMs: 0 }],
+    ["timeoutMs", { timeoutMs: "5s" }],
+    ["onTokenEvent", { onTokenEvent: "log" }],
+    ["cache", { cache: true }],
+    ["cache.refreshBeforeExpiryMs", { cache: { refreshBeforeExpiryMs: -1 } }],
+  ])("refuses a bad %s option at once, naming it", (option, options) => {
+    expect(() => createEntraTokenSource(fakeCredential(() => null), options as never, "entraTokenProvider")).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining(`the ${option} option`) }),
+    );
+  });
+
+  it("shares one cached token between sources of the same credential, unless cache is false", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const a = createEntraTokenSource(credential, {}, "a");
+    const b = createEntraTokenSource(credential, {}, "b");
+    await Promise.all([a.getAccessToken(), b.getAccessToken(), a.getAccessToken()]);
+    expect(credential.calls).toHaveLength(1);
+    const uncached = createEntraTokenSource(credential, { cache: false }, "c");
+    await uncached.getAccessToken();
+    await uncached.getAccessToken();
+    expect(credential.calls).toHaveLength(3);
+  });
+
   it("asks for the scope of the connection's cloud unless a scope or host is configured", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
     await createEntraTokenSource(credential, {}, "x").getAccessToken({ host: "a.postgres.database.usgovcloudapi.net" });

@@ -4,10 +4,19 @@ import { EntraAuthError, entraTokenProvider, type EntraPasswordFunction } from "
 import { alice, fakeCredential, tokenFor } from "../../core/test/fake-jwt.js";
 
 describe("entraTokenProvider", () => {
-  it("resolves to the credential's token, once per call", async () => {
+  it("resolves to the credential's token, from the cache by default", async () => {
+    const accessToken = tokenFor(alice);
+    const cached = fakeCredential(() => accessToken);
+    const cachedPassword = entraTokenProvider(cached);
+    await Promise.all([cachedPassword(), cachedPassword(), cachedPassword()]);
+    await expect(cachedPassword()).resolves.toBe(accessToken.token);
+    expect(cached.calls).toHaveLength(1);
+  });
+
+  it("with cache: false asks the credential on every call", async () => {
     const accessToken = tokenFor(alice);
     const credential = fakeCredential(() => accessToken);
-    const password = entraTokenProvider(credential);
+    const password = entraTokenProvider(credential, { cache: false });
     await expect(password()).resolves.toBe(accessToken.token);
     await expect(password()).resolves.toBe(accessToken.token);
     expect(credential.calls.map((c) => c.scopes)).toEqual([
@@ -18,11 +27,11 @@ describe("entraTokenProvider", () => {
 
   it("picks the cloud from the connection parameters pg passes", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
-    const password = entraTokenProvider(credential);
+    const password = entraTokenProvider(credential, { cache: false });
     await password({ host: "db.postgres.database.usgovcloudapi.net", user: "alice@contoso.com" });
     await password({ host: "db.postgres.database.chinacloudapi.cn" });
     await password({ host: "localhost" });
-    await entraTokenProvider(credential, { host: "db.postgres.database.chinacloudapi.cn" })();
+    await entraTokenProvider(credential, { host: "db.postgres.database.chinacloudapi.cn", cache: false })();
     expect(credential.calls.map((c) => c.scopes)).toEqual([
       ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
       ["https://ossrdbms-aad.database.chinacloudapi.cn/.default"],
@@ -36,8 +45,8 @@ describe("entraTokenProvider", () => {
     await entraTokenProvider(credential, { scope: "api://custom/.default" })({ host: "db.postgres.database.usgovcloudapi.net" });
     await entraTokenProvider(credential, { scope: ["a/.default"], tenantId: "t" })();
     expect(credential.calls).toEqual([
-      { scopes: ["api://custom/.default"], options: {} },
-      { scopes: ["a/.default"], options: { tenantId: "t" } },
+      { scopes: ["api://custom/.default"], options: { abortSignal: expect.any(AbortSignal) } },
+      { scopes: ["a/.default"], options: { tenantId: "t", abortSignal: expect.any(AbortSignal) } },
     ]);
   });
 

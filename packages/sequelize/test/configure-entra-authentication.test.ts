@@ -124,7 +124,11 @@ describe("configureEntraAuthentication with Sequelize v6", () => {
   it("does not mistake its own earlier write on the shared config for the application's choice", async () => {
     const sequelize = new SequelizeV6({ dialect: "postgres", database: "app" });
     let claims: Record<string, unknown> = alice;
-    configureEntraAuthentication(sequelize, fakeCredential(() => ({ token: fakeJwt(claims), expiresOnTimestamp: Date.now() + 60_000 })));
+    configureEntraAuthentication(
+      sequelize,
+      fakeCredential(() => ({ token: fakeJwt(claims), expiresOnTimestamp: Date.now() + 60_000 })),
+      { cache: false },
+    );
     const config = sequelize.config as unknown as Config;
     await runHooks(sequelize, config);
     expect(config.username).toBe("alice@contoso.com");

@@ -1,0 +1,172 @@
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import type { EntraTokenCacheOptions, EntraTokenEvent } from "./entra-token-cache-options.js";
+import { EntraAuthError } from "./entra-auth-error.js";
+import { getEntraToken } from "./get-entra-token.js";
+import { logger } from "./logger.js";
+
+/** One request to {@link EntraTokenCache.getToken}. */
+export interface EntraTokenCacheRequest {
+  scopes: readonly string[];
+  tenantId?: string | undefined;
+  /** `false`: a fresh credential call for this request, nothing shared or kept. */
+  cache?: false | EntraTokenCacheOptions | undefined;
+  timeoutMs?: number | undefined;
+  abortSignal?: AbortSignal | undefined;
+  onTokenEvent?: ((event: EntraTokenEvent) => void) | undefined;
+}
+
+interface Entry {
+  token: AccessToken | undefined;
+  obtainedAt: number;
+  inflight: Promise<AccessToken> | undefined;
+  failures: number;
+  retryAt: number;
+}
+
+const defaults = { refreshBeforeExpiryMs: 120_000, expiryMarginMs: 30_000, retryInitialMs: 1_000, retryMaxMs: 30_000 };
+const defaultTimeoutMs = 30_000;
+const maxEntriesPerCredential = 32;
+
+/**
+ * Tokens per credential, scope and tenant, with refresh-ahead and single-flight:
+ * - a token is reused until its refresh point (`refreshAfterTimestamp`, else
+ *   `refreshBeforeExpiryMs` before expiry, at most half its lifetime);
+ * - from there it is still returned at once while one background refresh runs;
+ * - only in the last `expiryMarginMs` (at most a quarter of its lifetime) do callers wait;
+ * - concurrent callers share one credential call;
+ * - a failed refresh keeps serving the valid token and retries with capped exponential backoff;
+ *   without a valid token the error goes to the callers waiting for that attempt, and the next
+ *   caller starts a new attempt.
+ * Entries are held per credential object (a `WeakMap`), so they never mix credentials and go away
+ * with the credential; at most 32 scope/tenant entries are kept per credential.
+ */
+export class EntraTokenCache {
+  readonly #entries = new WeakMap<TokenCredential, Map<string, Entry>>();
+
+  async getToken(credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
+    if (request.abortSignal?.aborted) throw abortError(request.abortSignal);
+    if (request.cache === false) return this.#wait(newEntry(), credential, request);
+    const entry = this.#entry(credential, request);
+    const token = entry.token;
+    const now = Date.now();
+    if (token !== undefined && now < token.expiresOnTimestamp) {
+      const { refreshAt, mustRefreshAt } = refreshPoints(token, entry.obtainedAt, request.cache ?? {});
+      if (now < mustRefreshAt) {
+        if (now >= refreshAt && entry.inflight === undefined && now >= entry.retryAt) {
+          request.onTokenEvent?.({ type: "backgroundRefresh", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
+          logger.verbose(`Refreshing the token for scope ${request.scopes.join(" ")} in the background`);
+          this.#start(entry, credential, request).catch(() => undefined);
+        }
+        request.onTokenEvent?.({ type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
+        return token;
+      }
+      try {
+        return await this.#wait(entry, credential, request);
+      } catch (error) {
+        // The refresh failed but the token we have is still valid: keep serving it.
+        if (Date.now() < token.expiresOnTimestamp && !request.abortSignal?.aborted) return token;
+        throw error;
+      }
+    }
+    return this.#wait(entry, credential, request);
+  }
+
+  #entry(credential: TokenCredential, request: EntraTokenCacheRequest): Entry {
+    let byKey = this.#entries.get(credential);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.#entries.set(credential, byKey);
+    }
+    const key = `${request.tenantId ?? ""}\n${request.scopes.join(" ")}`;
+    let entry = byKey.get(key);
+    if (entry === undefined) {
+      if (byKey.size >= maxEntriesPerCredential) byKey.delete(byKey.keys().next().value as string);
+      entry = newEntry();
+      byKey.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Joins the attempt in flight (or starts one) and waits for it, honouring the caller's abort signal. */
+  #wait(entry: Entry, credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
+    const attempt = entry.inflight ?? this.#start(entry, credential, request);
+    const signal = request.abortSignal;
+    if (signal === undefined) return attempt;
+    if (signal.aborted) return Promise.reject(abortError(signal));
+    return new Promise<AccessToken>((resolve, reject) => {
+      const onAbort = () => reject(abortError(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      attempt.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  #start(entry: Entry, credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
+    const { scopes } = request;
+    const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
+    request.onTokenEvent?.({ type: "credentialCall", scopes });
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new EntraAuthError(
+          "TOKEN_ACQUISITION_TIMEOUT",
+          `The credential did not return a token for scope ${scopes.join(" ")} within ${timeoutMs} ms. ` +
+            "Check that the identity endpoint or developer tool it uses answers, or raise the timeoutMs option.",
+        );
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    const call = getEntraToken(credential, [...scopes], {
+      ...(request.tenantId !== undefined && { tenantId: request.tenantId }),
+      abortSignal: controller.signal,
+    });
+    const attempt = Promise.race([call, timeout]).then(
+      (token) => {
+        entry.token = token;
+        entry.obtainedAt = Date.now();
+        entry.failures = 0;
+        entry.retryAt = 0;
+        return token;
+      },
+      (error: Error) => {
+        entry.failures += 1;
+        const options = { ...defaults, ...(request.cache || {}) };
+        const retryInMs = Math.min(options.retryMaxMs, options.retryInitialMs * 2 ** (entry.failures - 1));
+        entry.retryAt = Date.now() + retryInMs;
+        request.onTokenEvent?.({ type: "refreshFailed", scopes, error, retryInMs });
+        throw error;
+      },
+    );
+    entry.inflight = attempt;
+    const settle = () => {
+      clearTimeout(timer);
+      if (entry.inflight === attempt) entry.inflight = undefined;
+    };
+    attempt.then(settle, settle);
+    return attempt;
+  }
+}
+
+function newEntry(): Entry {
+  return { token: undefined, obtainedAt: 0, inflight: undefined, failures: 0, retryAt: 0 };
+}
+
+function refreshPoints(token: AccessToken, obtainedAt: number, options: EntraTokenCacheOptions) {
+  const expires = token.expiresOnTimestamp;
+  const lifetime = Math.max(0, expires - obtainedAt);
+  const mustRefreshAt = expires - Math.min(options.expiryMarginMs ?? defaults.expiryMarginMs, lifetime / 4);
+  const refreshAfter = token.refreshAfterTimestamp;
+  const refreshAt =
+    typeof refreshAfter === "number" && refreshAfter > obtainedAt
+      ? Math.min(refreshAfter, mustRefreshAt)
+      : expires - Math.min(options.refreshBeforeExpiryMs ?? defaults.refreshBeforeExpiryMs, lifetime / 2);
+  return { refreshAt, mustRefreshAt };
+}
+
+function abortError(signal: AbortSignal): EntraAuthError {
+  return new EntraAuthError("ABORTED", "The token request was aborted by the caller's abort signal.", { cause: signal.reason });
+}
+
+/** The cache every adapter uses unless its options say `cache: false`. */
+export const sharedTokenCache: EntraTokenCache = new EntraTokenCache();
