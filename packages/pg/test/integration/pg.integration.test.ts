@@ -1,0 +1,200 @@
+// End-to-end: pg against a real PostgreSQL behind the emulator's TLS front, which checks Entra
+// tokens the way Azure does. Real TLS with verification everywhere.
+import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { DefaultAzureCredential } from "@azure/identity";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entraTokenProvider, getEntraRoleName, type EntraTokenProviderOptions } from "../../src/index.js";
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+  // An unmodified DefaultAzureCredential finds the emulator's managed identity endpoint.
+  for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
+  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT"]) delete process.env[key];
+});
+afterAll(async () => {
+  await emu?.stop();
+});
+
+function poolFor(user: string, password: pg.PoolConfig["password"], extra: pg.PoolConfig = {}): pg.Pool {
+  return new pg.Pool({
+    host: emu.host,
+    port: emu.port,
+    database: emu.database,
+    user,
+    password,
+    ssl: { ca: emu.ca, rejectUnauthorized: true },
+    ...extra,
+  });
+}
+
+async function currentUser(pool: pg.Pool | pg.Client): Promise<string> {
+  const { rows } = await pool.query<{ current_user: string }>("select current_user");
+  return rows[0]!.current_user;
+}
+
+describe("pg with entraTokenProvider", () => {
+  it("logs in as a user with its upn as role name (pg.Pool)", async () => {
+    const credential = emu.credential(emu.principals.user.name);
+    const pool = poolFor(await getEntraRoleName(credential), entraTokenProvider(credential));
+    try {
+      expect(await currentUser(pool)).toBe("alice@contoso.com");
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("logs in as the managed identity through an unmodified DefaultAzureCredential (pg.Client)", async () => {
+    const credential = new DefaultAzureCredential();
+    const client = new pg.Client({
+      host: emu.host,
+      port: emu.port,
+      database: emu.database,
+      user: await getEntraRoleName(credential),
+      password: entraTokenProvider(credential),
+      ssl: { ca: emu.ca, rejectUnauthorized: true },
+    });
+    await client.connect();
+    try {
+      expect(await currentUser(client)).toBe(emu.principals.managedIdentity.roleName);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("group login: the group's role name with the member's token", async () => {
+    const pool = poolFor(emu.principals.group.roleName, entraTokenProvider(emu.credential(emu.principals.user.name)));
+    try {
+      expect(await currentUser(pool)).toBe(emu.principals.group.roleName);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("20 pooled connections run at once on distinct backend sessions, from one token request", async () => {
+    const name = emu.principals.servicePrincipal.name;
+    const credential = emu.credential(name);
+    emu.resetStats();
+    const pool = poolFor(emu.principals.servicePrincipal.roleName, entraTokenProvider(credential), { max: 20 });
+    try {
+      const clients = await Promise.all(Array.from({ length: 20 }, () => pool.connect()));
+      const pids = await Promise.all(
+        clients.map(async (c) => (await c.query<{ pid: number }>("select pg_backend_pid() as pid, pg_sleep(0.05)")).rows[0]!.pid),
+      );
+      clients.forEach((c) => c.release());
+      expect(new Set(pids).size).toBe(20);
+      expect(emu.stats().tokenRequests.byPrincipal[name]).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("a storm of 50 new connections makes one credential call", async () => {
+    const name = emu.principals.user.name;
+    const credential = emu.credential(name);
+    emu.configurePrincipal(name, { latencyMs: 50 });
+    emu.resetStats();
+    const clients = Array.from({ length: 50 }, () =>
+      new pg.Client({
+        host: emu.host, port: emu.port, database: emu.database, user: "alice@contoso.com",
+        password: entraTokenProvider(credential, { scope: "https://ossrdbms-aad.database.windows.net/.default", tenantId: emu.tenantId }),
+        ssl: { ca: emu.ca, rejectUnauthorized: true },
+      }),
+    );
+    try {
+      await Promise.all(clients.map((c) => c.connect()));
+      expect(emu.stats().tokenRequests.byPrincipal[name]).toBe(1);
+      expect(emu.stats().logins.ok).toBe(50);
+    } finally {
+      emu.configurePrincipal(name, { latencyMs: 0 });
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  });
+
+  it("connections opened across several token lifetimes all log in with an unexpired token", async () => {
+    const principal = emu.principals.managedIdentity;
+    emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3 });
+    emu.resetStats();
+    const seen: number[] = [];
+    const options: EntraTokenProviderOptions = {
+      onTokenEvent: (event) => {
+        if (event.type === "cacheHit") seen.push(event.expiresOnTimestamp);
+      },
+    };
+    // A fresh credential object, so the cache starts cold for these short-lived tokens.
+    const password = entraTokenProvider(emu.credential(principal.name), options);
+    const pool = poolFor(principal.roleName, password, { max: 1, idleTimeoutMillis: 1 , maxUses: 1 });
+    try {
+      const started = Date.now();
+      let connections = 0;
+      while (Date.now() - started < 10_000) {
+        expect(await currentUser(pool)).toBe(principal.roleName); // maxUses 1: a new physical connection each time
+        connections += 1;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const stats = emu.stats();
+      expect(stats.logins.refused).toBe(0);
+      expect(stats.logins.ok).toBe(connections);
+      expect(stats.tokenRequests.byPrincipal[principal.name]).toBeGreaterThanOrEqual(3); // rotated across lifetimes
+      expect(stats.tokenRequests.byPrincipal[principal.name]).toBeLessThan(connections); // but cached in between
+      for (const expiresOn of seen) expect(expiresOn).toBeGreaterThan(started);
+    } finally {
+      emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3600 });
+      await pool.end();
+    }
+  });
+});
+
+describe("what the server refuses", () => {
+  const connect = async (config: pg.ClientConfig) => {
+    const client = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, ...config });
+    try {
+      await client.connect();
+      await client.end();
+      return "connected";
+    } catch (error) {
+      return String((error as Error).message);
+    }
+  };
+  const tls = () => ({ ca: emu.ca, rejectUnauthorized: true });
+
+  it("an expired token", async () => {
+    const token = emu.issueToken(emu.principals.user.name, { expiresAt: Date.now() - 60_000 });
+    expect(await connect({ user: "alice@contoso.com", password: token, ssl: tls() })).toBe(
+      "The access token has expired. Please acquire a new token and retry.",
+    );
+  });
+
+  it("a token for another audience", async () => {
+    const token = emu.issueToken(emu.principals.user.name, { audience: "https://management.azure.com" });
+    expect(await connect({ user: "alice@contoso.com", password: token, ssl: tls() })).toMatch(
+      /does not have a valid audience claim.*ossrdbms-aad\.database\.windows\.net/,
+    );
+  });
+
+  it("a token of another principal", async () => {
+    const token = emu.issueToken(emu.principals.servicePrincipal.name);
+    const message = await connect({ user: "alice@contoso.com", password: token, ssl: tls() });
+    expect(message).toMatch(/alice@contoso\.com/);
+    expect(message).not.toContain(token);
+  });
+
+  it("a password that is not a JWT", async () => {
+    expect(await connect({ user: "alice@contoso.com", password: "hunter2", ssl: tls() })).toMatch(/invalid format/);
+  });
+
+  it("plaintext", async () => {
+    const token = emu.issueToken(emu.principals.user.name);
+    expect(await connect({ user: "alice@contoso.com", password: token, ssl: false })).toMatch(/SSL connection is required/);
+  });
+
+  it("a server certificate from a CA the client does not trust", async () => {
+    const message = await connect({
+      user: "alice@contoso.com",
+      password: entraTokenProvider(emu.credential(emu.principals.user.name)),
+      ssl: { rejectUnauthorized: true, ca: [] as unknown as string },
+    });
+    expect(message).toMatch(/self[- ]signed|unable to (get|verify)|certificate/i);
+  });
+});
