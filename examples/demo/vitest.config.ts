@@ -1,5 +1,12 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  test: { include: ["test/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+  test: {
+    // JSON results are summed up by scripts/test-summary.mjs after `pnpm test`.
+    reporters: ["default", "json"],
+    outputFile: { json: ".test-results/unit.json" },
+    include: ["test/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
 });
