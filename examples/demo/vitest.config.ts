@@ -1,12 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { workspaceTestConfig } from "../../vitest.shared.ts";
 
-export default defineConfig({
-  test: {
-    // JSON results are summed up by scripts/test-summary.mjs after `pnpm test`.
-    reporters: ["default", "json"],
-    outputFile: { json: ".test-results/unit.json" },
-    include: ["test/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+// Each test starts the emulator and runs a program against it.
+export default workspaceTestConfig("unit", { slow: true });
