@@ -1,11 +1,5 @@
-import { defineConfig } from "vitest/config";
+import { workspaceTestConfig } from "../../vitest.shared.ts";
+import { mergeConfig } from "vitest/config";
 
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    // Each file starts a real PostgreSQL; run files one after the other (2-core machines).
-    fileParallelism: false,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+// Each file starts a real PostgreSQL; run files one after the other (2-core machines).
+export default mergeConfig(workspaceTestConfig("unit", { slow: true }), { test: { include: ["test/**/*.test.ts"], fileParallelism: false } });

@@ -8,7 +8,17 @@ import { join } from "node:path";
 import { AZ_TOKEN_PATH } from "./managed-identity-endpoint.js";
 import { EMULATOR_SUBSCRIPTION_ID } from "./principals.js";
 
-/** Options of `emu.createAzStandIn()`. */
+/**
+ * Options of `emu.createAzStandIn()`.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type AzStandInOptions } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const options: AzStandInOptions = { principal: "reporting-app", delayMs: 300 };
+ * const az = await emu.createAzStandIn(options); // az.path answers `az account get-access-token`
+ * ```
+ */
 export interface AzStandInOptions {
   /** Principal whose tokens `az` returns. Default: the user (`alice@contoso.com`). */
   principal?: string;
@@ -16,7 +26,20 @@ export interface AzStandInOptions {
   delayMs?: number;
 }
 
-/** Where the stand-in lives. */
+/**
+ * Where the stand-in lives.
+ *
+ * @example
+ * ```ts
+ * import { AzureCliCredential } from "@azure/identity";
+ * import { delimiter } from "node:path";
+ * import { startEmulator, type AzStandIn } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const az: AzStandIn = await emu.createAzStandIn();
+ * process.env.PATH = `${az.binDir}${delimiter}${process.env.PATH}`;
+ * const { token } = await new AzureCliCredential().getToken("https://ossrdbms-aad.database.windows.net/.default");
+ * ```
+ */
 export interface AzStandIn {
   /** Folder holding `az`: prepend it to `PATH`. */
   binDir: string;

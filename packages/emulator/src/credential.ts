@@ -6,7 +6,18 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-
 import { scopeToResource } from "./token-issuer.js";
 import type { TokenService } from "./token-service.js";
 
-/** Error thrown by {@link EmulatorCredential} when a request fails (injected failure or throttle). */
+/**
+ * Error thrown by {@link EmulatorCredential} when a request fails (injected failure or throttle).
+ *
+ * @example
+ * ```ts
+ * import { EmulatorCredentialError, PUBLIC_CLOUD_RESOURCE, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * emu.configurePrincipal("alice@contoso.com", { failNext: 1, failStatus: 503 });
+ * const error = await emu.credential("alice@contoso.com").getToken(`${PUBLIC_CLOUD_RESOURCE}/.default`).catch((e: unknown) => e);
+ * if (error instanceof EmulatorCredentialError) console.log(error.statusCode); // 503
+ * ```
+ */
 export class EmulatorCredentialError extends Error {
   override name = "EmulatorCredentialError";
   constructor(

@@ -7,18 +7,78 @@ import { timingSafeEqual } from "node:crypto";
 import type { PrincipalDirectory } from "./principals.js";
 import type { TokenIssuer } from "./token-issuer.js";
 
-/** Azure's message for an expired token. */
+/**
+ * Azure's message for an expired token.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pg from "pg";
+ * import { EXPIRED_TOKEN_MESSAGE, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const client = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: "alice@contoso.com", password: emu.issueToken("alice@contoso.com", { expiresAt: Date.now() - 1000 }), ssl: { ca: emu.ca } });
+ * await assert.rejects(client.connect(), { message: EXPIRED_TOKEN_MESSAGE });
+ * ```
+ */
 export const EXPIRED_TOKEN_MESSAGE = "The access token has expired. Please acquire a new token and retry.";
-/** Azure's message for a password that is not a valid token. */
+/**
+ * Azure's message for a password that is not a valid token.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pg from "pg";
+ * import { INVALID_FORMAT_MESSAGE, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const client = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: "alice@contoso.com", password: "not-a-token", ssl: { ca: emu.ca } });
+ * await assert.rejects(client.connect(), { message: INVALID_FORMAT_MESSAGE });
+ * ```
+ */
 export const INVALID_FORMAT_MESSAGE =
   "The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.";
-/** Azure's message for a wrong audience, for `resource`. */
+/**
+ * Azure's message for a wrong audience, for `resource`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pg from "pg";
+ * import { invalidAudienceMessage, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const client = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: "alice@contoso.com", password: emu.issueToken("alice@contoso.com", { audience: "https://management.azure.com" }), ssl: { ca: emu.ca } });
+ * await assert.rejects(client.connect(), { message: invalidAudienceMessage(emu.audience) });
+ * ```
+ */
 export function invalidAudienceMessage(resource: string): string {
   return `The access token does not have a valid audience claim. Please acquire a new token for the resource "${resource}".`;
 }
-/** Message for a token whose `nbf` lies in the future. */
+/**
+ * Message for a token whose `nbf` lies in the future.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pg from "pg";
+ * import { NOT_YET_VALID_MESSAGE, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const client = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: "alice@contoso.com", password: emu.issueToken("alice@contoso.com", { notBefore: Date.now() + 60_000 }), ssl: { ca: emu.ca } });
+ * await assert.rejects(client.connect(), { message: NOT_YET_VALID_MESSAGE });
+ * ```
+ */
 export const NOT_YET_VALID_MESSAGE = "The access token is not yet valid. Please acquire a new token and retry.";
-/** The message of the TLS front for a connection without TLS. */
+/**
+ * The message of the TLS front for a connection without TLS.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pg from "pg";
+ * import { SSL_REQUIRED_MESSAGE, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const client = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: "alice@contoso.com", password: emu.issueToken("alice@contoso.com"), ssl: false });
+ * await assert.rejects(client.connect(), { message: SSL_REQUIRED_MESSAGE });
+ * ```
+ */
 export const SSL_REQUIRED_MESSAGE = "SSL connection is required. Please specify SSL options and retry.";
 
 /** Outcome of {@link checkLogin}. */

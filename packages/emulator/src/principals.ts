@@ -3,16 +3,67 @@
  * groups) and the plain-password role, with fixed, documented ids.
  */
 
-/** Tenant id of the emulated directory. */
+/**
+ * Tenant id of the emulated directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EMULATOR_TENANT_ID, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const claims = JSON.parse(Buffer.from(emu.issueToken("alice@contoso.com").split(".")[1]!, "base64url").toString());
+ * assert.equal(claims.tid, EMULATOR_TENANT_ID);
+ * ```
+ */
 export const EMULATOR_TENANT_ID = "72f988bf-0000-4000-8000-00000000e111";
-/** Subscription id used in managed identity resource ids. */
+/**
+ * Subscription id used in managed identity resource ids.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EMULATOR_SUBSCRIPTION_ID, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * assert.ok(emu.principals.managedIdentity.resourceId.startsWith(`/subscriptions/${EMULATOR_SUBSCRIPTION_ID}/`));
+ * ```
+ */
 export const EMULATOR_SUBSCRIPTION_ID = "00000000-0000-4000-8000-00000000a5b1";
-/** Resource group used in managed identity resource ids. */
+/**
+ * Resource group used in managed identity resource ids.
+ *
+ * @example
+ * ```ts
+ * import { EMULATOR_RESOURCE_GROUP, EMULATOR_SUBSCRIPTION_ID, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const resourceId = `/subscriptions/${EMULATOR_SUBSCRIPTION_ID}/resourcegroups/${EMULATOR_RESOURCE_GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/billing-api`;
+ * await emu.addPrincipal({ kind: "managedIdentity", name: "billing-api", resourceId });
+ * ```
+ */
 export const EMULATOR_RESOURCE_GROUP = "emulator-rg";
-/** Client id of the Azure CLI application: the `appid` of user tokens (as with `az login`). */
+/**
+ * Client id of the Azure CLI application: the `appid` of user tokens (as with `az login`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AZURE_CLI_CLIENT_ID, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const claims = JSON.parse(Buffer.from(emu.issueToken("alice@contoso.com").split(".")[1]!, "base64url").toString());
+ * assert.equal(claims.appid, AZURE_CLI_CLIENT_ID); // user tokens, as with `az login`
+ * ```
+ */
 export const AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
-/** The kinds of principal the emulator knows. */
+/**
+ * The kinds of principal the emulator knows.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type PrincipalKind } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const kind: PrincipalKind | undefined = emu.principal("reporting-app")?.kind; // "servicePrincipal"
+ * ```
+ */
 export type PrincipalKind = "user" | "managedIdentity" | "servicePrincipal" | "group" | "password";
 
 interface PrincipalBase {
@@ -26,13 +77,35 @@ interface PrincipalBase {
   oid: string;
 }
 
-/** A Microsoft Entra user. Tokens carry `upn`, `unique_name` and `name`. */
+/**
+ * A Microsoft Entra user. Tokens carry `upn`, `unique_name` and `name`.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type UserPrincipal } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const alice: UserPrincipal = emu.principals.user;
+ * const token = emu.issueToken(alice.name); // claims upn, unique_name = "alice@contoso.com"
+ * ```
+ */
 export interface UserPrincipal extends PrincipalBase {
   kind: "user";
   upn: string;
 }
 
-/** A managed identity. Tokens carry `xms_mirid` and no `upn`. */
+/**
+ * A managed identity. Tokens carry `xms_mirid` and no `upn`.
+ *
+ * @example
+ * ```ts
+ * import { ManagedIdentityCredential } from "@azure/identity";
+ * import { startEmulator, type ManagedIdentityPrincipal } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const identity: ManagedIdentityPrincipal = emu.principals.managedIdentity;
+ * Object.assign(process.env, emu.env); // IDENTITY_ENDPOINT, IDENTITY_HEADER, PG*
+ * const credential = new ManagedIdentityCredential({ clientId: identity.clientId });
+ * ```
+ */
 export interface ManagedIdentityPrincipal extends PrincipalBase {
   kind: "managedIdentity";
   /** `"user"` for a user-assigned identity, `"system"` for a system-assigned one. */
@@ -43,20 +116,53 @@ export interface ManagedIdentityPrincipal extends PrincipalBase {
   resourceId: string;
 }
 
-/** A service principal (app registration). Tokens carry `appid` = its client id, no `upn`. */
+/**
+ * A service principal (app registration). Tokens carry `appid` = its client id, no `upn`.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type ServicePrincipal } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const app: ServicePrincipal = emu.principals.servicePrincipal; // "reporting-app"
+ * const { token } = await emu.credential(app.name).getToken("https://ossrdbms-aad.database.windows.net/.default");
+ * ```
+ */
 export interface ServicePrincipal extends PrincipalBase {
   kind: "servicePrincipal";
   clientId: string;
 }
 
-/** A group. Log in with the group's role name and a member's own token. */
+/**
+ * A group. Log in with the group's role name and a member's own token.
+ *
+ * @example
+ * ```ts
+ * import pg from "pg";
+ * import { startEmulator, type GroupPrincipal } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const group: GroupPrincipal = emu.principals.group; // role "db-readers", member alice@contoso.com
+ * const { token } = await emu.credential("alice@contoso.com").getToken("https://ossrdbms-aad.database.windows.net/.default");
+ * const client = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: group.roleName, password: token, ssl: { ca: emu.ca } });
+ * ```
+ */
 export interface GroupPrincipal extends PrincipalBase {
   kind: "group";
   /** Names of the member principals. */
   members: string[];
 }
 
-/** A role with a plain PostgreSQL password (not Entra). */
+/**
+ * A role with a plain PostgreSQL password (not Entra).
+ *
+ * @example
+ * ```ts
+ * import pg from "pg";
+ * import { startEmulator, type PasswordRole } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const role: PasswordRole = emu.principals.passwordRole; // "app_password"
+ * const client = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: role.roleName, password: role.password, ssl: { ca: emu.ca } });
+ * ```
+ */
 export interface PasswordRole {
   kind: "password";
   name: string;
@@ -64,9 +170,29 @@ export interface PasswordRole {
   password: string;
 }
 
-/** Any principal that can hold a token. */
+/**
+ * Any principal that can hold a token.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type TokenPrincipal } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const holders: TokenPrincipal[] = [emu.principals.user, emu.principals.managedIdentity, emu.principals.servicePrincipal];
+ * const tokens = holders.map((p) => emu.issueToken(p.name)); // groups and password roles hold no tokens
+ * ```
+ */
 export type TokenPrincipal = UserPrincipal | ManagedIdentityPrincipal | ServicePrincipal;
-/** Any principal or role known to the emulator. */
+/**
+ * Any principal or role known to the emulator.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type Principal } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const principal: Principal | undefined = emu.principal("db-readers");
+ * if (principal?.kind === "group") console.log(principal.members); // ["alice@contoso.com"]
+ * ```
+ */
 export type Principal = TokenPrincipal | GroupPrincipal | PasswordRole;
 
 /**
@@ -94,7 +220,17 @@ export type PrincipalInput =
   | { kind: "group"; name: string; members?: string[]; roleName?: string; displayName?: string; oid?: string }
   | { kind: "password"; name: string; password: string; roleName?: string };
 
-/** The principals created at start. */
+/**
+ * The principals created at start.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type DefaultPrincipals } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const { user, managedIdentity, group }: DefaultPrincipals = emu.principals;
+ * console.log(user.roleName, managedIdentity.clientId, group.members); // alice@contoso.com c1d00000-... ["alice@contoso.com"]
+ * ```
+ */
 export interface DefaultPrincipals {
   user: UserPrincipal;
   managedIdentity: ManagedIdentityPrincipal;

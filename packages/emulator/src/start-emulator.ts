@@ -27,12 +27,41 @@ import { startTlsFront, type TlsFront } from "./tls-front.js";
 import { PUBLIC_CLOUD_RESOURCE, TokenIssuer, type IssueTokenOptions } from "./token-issuer.js";
 import { TokenService, type EmulatorStats, type PrincipalBehaviour } from "./token-service.js";
 
-/** Default password of the `app_password` role. */
+/**
+ * Default password of the `app_password` role.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_PASSWORD_ROLE_PASSWORD, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * assert.equal(emu.principals.passwordRole.password, DEFAULT_PASSWORD_ROLE_PASSWORD); // role "app_password"
+ * ```
+ */
 export const DEFAULT_PASSWORD_ROLE_PASSWORD = "emulator-app-password";
-/** Name of the database the emulator creates. */
+/**
+ * Name of the database the emulator creates.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EMULATOR_DATABASE, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * assert.equal(emu.env.PGDATABASE, EMULATOR_DATABASE); // "appdb"
+ * ```
+ */
 export const EMULATOR_DATABASE = "appdb";
 
-/** Options of {@link startEmulator}. All optional. */
+/**
+ * Options of {@link startEmulator}. All optional.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type EmulatorOptions } from "@azure/postgresql-auth-emulator";
+ * const options: EmulatorOptions = { tokenLifetimeSeconds: 300, onLog: (text) => process.stderr.write(text) };
+ * const emu = await startEmulator(options);
+ * ```
+ */
 export interface EmulatorOptions {
   /** Port of the TLS front on 127.0.0.1. Default: a free port. */
   port?: number;
@@ -54,11 +83,30 @@ export interface EmulatorOptions {
   onLog?: (text: string) => void;
 }
 
-/** Options of `emu.issueToken()`. */
+/**
+ * Options of `emu.issueToken()`.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type IssueOptions } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const expired: IssueOptions = { expiresAt: Date.now() - 60_000 };
+ * const token = emu.issueToken("alice@contoso.com", expired); // the TLS front refuses it
+ * ```
+ */
 export type IssueOptions = IssueTokenOptions;
 
 /**
  * A running emulator, from {@link startEmulator}.
+ *
+ * @example
+ * ```ts
+ * import { execFileSync } from "node:child_process";
+ * import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+ * const emu: Emulator = await startEmulator();
+ * execFileSync("npm", ["test"], { env: { ...process.env, ...emu.env }, stdio: "inherit" });
+ * await emu.stop();
+ * ```
  */
 export interface Emulator {
   /** Host to connect to: `localhost` (the server certificate has SAN `localhost` and `127.0.0.1`). */

@@ -4,10 +4,29 @@
 import { createHash, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from "node:crypto";
 import { AZURE_CLI_CLIENT_ID, EMULATOR_TENANT_ID, type TokenPrincipal } from "./principals.js";
 
-/** Resource (audience) of Azure Database for PostgreSQL in the public cloud. */
+/**
+ * Resource (audience) of Azure Database for PostgreSQL in the public cloud.
+ *
+ * @example
+ * ```ts
+ * import { PUBLIC_CLOUD_RESOURCE, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const { token } = await emu.credential().getToken(`${PUBLIC_CLOUD_RESOURCE}/.default`);
+ * ```
+ */
 export const PUBLIC_CLOUD_RESOURCE = "https://ossrdbms-aad.database.windows.net";
 
-/** Options of {@link TokenIssuer.issue}. */
+/**
+ * Options of {@link TokenIssuer.issue}.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type IssueTokenOptions } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const options: IssueTokenOptions = { audience: "https://management.azure.com", lifetimeSeconds: 60 };
+ * const token = emu.issueToken("alice@contoso.com", options); // the TLS front refuses it: wrong audience
+ * ```
+ */
 export interface IssueTokenOptions {
   /** `aud` claim. Default: the emulator's audience. */
   audience?: string;
@@ -148,7 +167,15 @@ export class TokenIssuer {
   }
 }
 
-/** Turns an OAuth scope into the resource (audience): strips `/.default`. */
+/**
+ * Turns an OAuth scope into the resource (audience): strips `/.default`.
+ *
+ * @example
+ * ```ts
+ * import { scopeToResource } from "@azure/postgresql-auth-emulator";
+ * scopeToResource("https://ossrdbms-aad.database.windows.net/.default"); // "https://ossrdbms-aad.database.windows.net"
+ * ```
+ */
 export function scopeToResource(scope: string): string {
   return scope.endsWith("/.default") ? scope.slice(0, -"/.default".length) : scope;
 }

@@ -6,7 +6,17 @@
 import type { PrincipalDirectory } from "./principals.js";
 import type { TokenIssuer } from "./token-issuer.js";
 
-/** The ways a token can be requested. */
+/**
+ * The ways a token can be requested.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type TokenWay } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const ways: TokenWay[] = ["managedIdentityEndpoint", "credential", "az"];
+ * for (const way of ways) console.log(way, emu.stats().tokenRequests[way]);
+ * ```
+ */
 export type TokenWay = "managedIdentityEndpoint" | "credential" | "az";
 
 /**
@@ -34,7 +44,17 @@ export interface PrincipalBehaviour {
   throttle?: boolean;
 }
 
-/** Token request counters by way. */
+/**
+ * Token request counters by way.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type TokenRequestCountsByWay } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const alice: TokenRequestCountsByWay | undefined = emu.stats().tokenRequests.byPrincipalAndWay["alice@contoso.com"];
+ * console.log(alice?.credential, alice?.az, alice?.managedIdentityEndpoint);
+ * ```
+ */
 export interface TokenRequestCountsByWay {
   managedIdentityEndpoint: number;
   credential: number;
@@ -44,6 +64,14 @@ export interface TokenRequestCountsByWay {
 /**
  * Statistics returned by `emu.stats()`. Every request that reaches the emulator is
  * counted in `tokenRequests`, including throttled and failed ones.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type EmulatorStats } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const stats: EmulatorStats = emu.stats();
+ * console.log(stats.tokenRequests.total, stats.throttled, stats.failed, stats.logins.ok);
+ * ```
  */
 export interface EmulatorStats {
   tokenRequests: TokenRequestCountsByWay & {
@@ -71,9 +99,31 @@ export class AbortError extends Error {
   override name = "AbortError";
 }
 
-/** Concurrency limit of the managed identity endpoint. */
+/**
+ * Concurrency limit of the managed identity endpoint.
+ *
+ * @example
+ * ```ts
+ * import { PUBLIC_CLOUD_RESOURCE, THROTTLE_MAX_CONCURRENT, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * emu.configurePrincipal("orders-api-identity", { throttle: true, latencyMs: 200 });
+ * const requests = Array.from({ length: THROTTLE_MAX_CONCURRENT + 1 }, () => emu.credential().getToken(`${PUBLIC_CLOUD_RESOURCE}/.default`));
+ * const results = await Promise.allSettled(requests); // the last one is rejected with statusCode 429
+ * ```
+ */
 export const THROTTLE_MAX_CONCURRENT = 5;
-/** Requests per second limit of the managed identity endpoint. */
+/**
+ * Requests per second limit of the managed identity endpoint.
+ *
+ * @example
+ * ```ts
+ * import { PUBLIC_CLOUD_RESOURCE, THROTTLE_MAX_PER_SECOND, startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * emu.configurePrincipal("orders-api-identity", { throttle: true });
+ * for (let i = 0; i < THROTTLE_MAX_PER_SECOND; i++) await emu.credential().getToken(`${PUBLIC_CLOUD_RESOURCE}/.default`);
+ * await emu.credential().getToken(`${PUBLIC_CLOUD_RESOURCE}/.default`).catch((e) => console.log(e.statusCode)); // 429 within the same second
+ * ```
+ */
 export const THROTTLE_MAX_PER_SECOND = 20;
 
 interface PrincipalState {

@@ -152,7 +152,6 @@ describe("sessions", () => {
   it("forwards pg's CancelRequest (sent on a new plaintext connection) to the backend", async () => {
     const c = client(emu, "alice@contoso.com", emu.issueToken("alice@contoso.com"));
     await c.connect();
-    const started = Date.now();
     const sleeping = new pg.Query("select pg_sleep(30)");
     const query = new Promise((resolve, reject) => {
       sleeping.on("end", resolve);
@@ -164,7 +163,6 @@ describe("sessions", () => {
     // pg's Client#cancel sends a 16-byte CancelRequest with the backend's key data on a new socket.
     (canceller as unknown as { cancel(client: pg.Client, query: pg.Query): void }).cancel(c, sleeping);
     await expect(query).rejects.toMatchObject({ code: "57014" });
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect((await c.query("select 1 as one")).rows[0].one).toBe(1);
     await c.end();
   });
