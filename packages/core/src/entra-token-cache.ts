@@ -7,6 +7,8 @@ import { logger } from "./logger.js";
 /** One request to {@link EntraTokenCache.getToken}. */
 export interface EntraTokenCacheRequest {
   scopes: readonly string[];
+  /** Precomputed `tenantId` + scopes key (callers that repeat a request compute it once). */
+  key?: string | undefined;
   tenantId?: string | undefined;
   /** `false`: a fresh credential call for this request, nothing shared or kept. */
   cache?: false | EntraTokenCacheOptions | undefined;
@@ -17,6 +19,8 @@ export interface EntraTokenCacheRequest {
 
 interface Entry {
   token: AccessToken | undefined;
+  /** `token`, already settled: what a cache hit returns (no allocation per hit). */
+  settled: Promise<AccessToken> | undefined;
   obtainedAt: number;
   inflight: Promise<AccessToken> | undefined;
   failures: number;
@@ -43,32 +47,40 @@ const maxEntriesPerCredential = 32;
 export class EntraTokenCache {
   readonly #entries = new WeakMap<TokenCredential, Map<string, Entry>>();
 
-  async getToken(credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
-    if (request.abortSignal?.aborted) throw abortError(request.abortSignal);
+  getToken(credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
+    if (request.abortSignal?.aborted) return Promise.reject(abortError(request.abortSignal));
     if (request.cache === false) return this.#wait(newEntry(), credential, request);
     const entry = this.#entry(credential, request);
     const token = entry.token;
     const now = Date.now();
-    if (token !== undefined && now < token.expiresOnTimestamp) {
-      const { refreshAt, mustRefreshAt } = refreshPoints(token, entry.obtainedAt, request.cache ?? {});
-      if (now < mustRefreshAt) {
-        if (now >= refreshAt && entry.inflight === undefined && now >= entry.retryAt) {
-          request.onTokenEvent?.({ type: "backgroundRefresh", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
-          logger.verbose(`Refreshing the token for scope ${request.scopes.join(" ")} in the background`);
-          this.#start(entry, credential, request).catch(() => undefined);
-        }
-        request.onTokenEvent?.({ type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
-        return token;
-      }
-      try {
-        return await this.#wait(entry, credential, request);
-      } catch (error) {
-        // The refresh failed but the token we have is still valid: keep serving it.
-        if (Date.now() < token.expiresOnTimestamp && !request.abortSignal?.aborted) return token;
-        throw error;
-      }
+    if (token === undefined || now >= token.expiresOnTimestamp) return this.#wait(entry, credential, request);
+    const options = request.cache ?? defaults;
+    const expires = token.expiresOnTimestamp;
+    const lifetime = Math.max(0, expires - entry.obtainedAt);
+    const mustRefreshAt = expires - Math.min(options.expiryMarginMs ?? defaults.expiryMarginMs, lifetime / 4);
+    if (now >= mustRefreshAt) return this.#waitOrKeep(entry, credential, request, token);
+    const refreshAfter = token.refreshAfterTimestamp;
+    const refreshAt =
+      typeof refreshAfter === "number" && refreshAfter > entry.obtainedAt
+        ? Math.min(refreshAfter, mustRefreshAt)
+        : expires - Math.min(options.refreshBeforeExpiryMs ?? defaults.refreshBeforeExpiryMs, lifetime / 2);
+    if (now >= refreshAt && entry.inflight === undefined && now >= entry.retryAt) {
+      request.onTokenEvent?.({ type: "backgroundRefresh", scopes: request.scopes, expiresOnTimestamp: expires });
+      logger.verbose(`Refreshing the token for scope ${request.scopes.join(" ")} in the background`);
+      this.#start(entry, credential, request).catch(() => undefined);
     }
-    return this.#wait(entry, credential, request);
+    request.onTokenEvent?.({ type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: expires });
+    return (entry.settled ??= Promise.resolve(token));
+  }
+
+  /** About to expire: wait for a new token, but keep serving the old one if the refresh fails while it is valid. */
+  async #waitOrKeep(entry: Entry, credential: TokenCredential, request: EntraTokenCacheRequest, token: AccessToken): Promise<AccessToken> {
+    try {
+      return await this.#wait(entry, credential, request);
+    } catch (error) {
+      if (Date.now() < token.expiresOnTimestamp && !request.abortSignal?.aborted) return token;
+      throw error;
+    }
   }
 
   #entry(credential: TokenCredential, request: EntraTokenCacheRequest): Entry {
@@ -77,7 +89,7 @@ export class EntraTokenCache {
       byKey = new Map();
       this.#entries.set(credential, byKey);
     }
-    const key = `${request.tenantId ?? ""}\n${request.scopes.join(" ")}`;
+    const key = request.key ?? entraTokenCacheKey(request.scopes, request.tenantId);
     let entry = byKey.get(key);
     if (entry === undefined) {
       if (byKey.size >= maxEntriesPerCredential) byKey.delete(byKey.keys().next().value as string);
@@ -124,6 +136,7 @@ export class EntraTokenCache {
     const attempt = Promise.race([call, timeout]).then(
       (token) => {
         entry.token = token;
+        entry.settled = undefined;
         entry.obtainedAt = Date.now();
         entry.failures = 0;
         entry.retryAt = 0;
@@ -149,19 +162,12 @@ export class EntraTokenCache {
 }
 
 function newEntry(): Entry {
-  return { token: undefined, obtainedAt: 0, inflight: undefined, failures: 0, retryAt: 0 };
+  return { token: undefined, settled: undefined, obtainedAt: 0, inflight: undefined, failures: 0, retryAt: 0 };
 }
 
-function refreshPoints(token: AccessToken, obtainedAt: number, options: EntraTokenCacheOptions) {
-  const expires = token.expiresOnTimestamp;
-  const lifetime = Math.max(0, expires - obtainedAt);
-  const mustRefreshAt = expires - Math.min(options.expiryMarginMs ?? defaults.expiryMarginMs, lifetime / 4);
-  const refreshAfter = token.refreshAfterTimestamp;
-  const refreshAt =
-    typeof refreshAfter === "number" && refreshAfter > obtainedAt
-      ? Math.min(refreshAfter, mustRefreshAt)
-      : expires - Math.min(options.refreshBeforeExpiryMs ?? defaults.refreshBeforeExpiryMs, lifetime / 2);
-  return { refreshAt, mustRefreshAt };
+/** The cache key of a request: tenant and scopes. */
+export function entraTokenCacheKey(scopes: readonly string[], tenantId: string | undefined): string {
+  return `${tenantId ?? ""}\n${scopes.join(" ")}`;
 }
 
 function abortError(signal: AbortSignal): EntraAuthError {

@@ -1,7 +1,7 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { assertTokenCredential } from "./assert-token-credential.js";
 import { EntraAuthError } from "./entra-auth-error.js";
-import { sharedTokenCache } from "./entra-token-cache.js";
+import { entraTokenCacheKey, sharedTokenCache, type EntraTokenCacheRequest } from "./entra-token-cache.js";
 import type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-options.js";
 import { resolveScopes } from "./resolve-scopes.js";
 
@@ -57,17 +57,22 @@ export function createEntraTokenSource(
   assertCacheOptions(options, caller);
   const configuredScopes = options.scope === undefined ? undefined : resolveScopes({ scope: options.scope });
   const { tenantId, cache, timeoutMs, onTokenEvent } = options;
+  // One request per host, built once: this runs for every new connection.
+  const requests = new Map<string | undefined, EntraTokenCacheRequest>();
+  const requestFor = (host: string | undefined): EntraTokenCacheRequest => {
+    let request = requests.get(host);
+    if (request === undefined) {
+      const scopes = configuredScopes ?? resolveScopes({ host: options.host ?? host });
+      request = { scopes, key: entraTokenCacheKey(scopes, tenantId), tenantId, cache, timeoutMs, onTokenEvent };
+      if (requests.size < 16) requests.set(host, request);
+    }
+    return request;
+  };
   return {
-    getAccessToken(context: EntraTokenRequestContext = {}): Promise<AccessToken> {
-      const scopes = configuredScopes ?? resolveScopes({ host: options.host ?? context.host });
-      return sharedTokenCache.getToken(credential, {
-        scopes,
-        tenantId,
-        cache,
-        timeoutMs,
-        onTokenEvent,
-        abortSignal: context.abortSignal,
-      });
+    getAccessToken(context?: EntraTokenRequestContext): Promise<AccessToken> {
+      const request = requestFor(context?.host);
+      const abortSignal = context?.abortSignal;
+      return sharedTokenCache.getToken(credential, abortSignal === undefined ? request : { ...request, abortSignal });
     },
   };
 }

@@ -5,6 +5,8 @@ import {
 } from "@azure/postgresql-auth-core";
 import type { PgConnectionParametersLike } from "./pg-connection-parameters-like.js";
 
+const tokenOf = (accessToken: { token: string }): string => accessToken.token;
+
 /**
  * Options of {@link entraTokenProvider}: the scope (default: Azure Database for PostgreSQL's,
  * per cloud), the server host to pick the cloud from, and the tenant.
@@ -58,9 +60,8 @@ export function entraTokenProvider(
   options: EntraTokenProviderOptions = {},
 ): EntraPasswordFunction {
   const source = createEntraTokenSource(credential, options, "entraTokenProvider");
-  return async (connectionParameters?: PgConnectionParametersLike): Promise<string> => {
+  return (connectionParameters?: PgConnectionParametersLike): Promise<string> => {
     const host = connectionParameters?.host;
-    const accessToken = await source.getAccessToken(typeof host === "string" ? { host } : {});
-    return accessToken.token;
+    return source.getAccessToken(typeof host === "string" ? { host } : undefined).then(tokenOf);
   };
 }
