@@ -147,6 +147,7 @@ export class EntraTokenCache {
         const options = { ...defaults, ...(request.cache || {}) };
         const retryInMs = Math.min(options.retryMaxMs, options.retryInitialMs * 2 ** (entry.failures - 1));
         entry.retryAt = Date.now() + retryInMs;
+        logger.warning(`Token request for scope ${scopes.join(" ")} failed (${error.message}); a cached token, if still valid, is served and the next background attempt waits ${retryInMs} ms`);
         request.onTokenEvent?.({ type: "refreshFailed", scopes, error, retryInMs });
         throw error;
       },
