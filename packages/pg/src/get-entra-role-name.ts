@@ -48,8 +48,5 @@ export async function getEntraRoleName(
   assertRoleNameOptions(options);
   const source = createEntraTokenSource(credential, options, "getEntraRoleName");
   const { token } = await source.getAccessToken();
-  const roleOptions: RoleNameOptions = {};
-  if (options.username !== undefined) roleOptions.username = options.username;
-  if (options.fallbackUsername !== undefined) roleOptions.fallbackUsername = options.fallbackUsername;
-  return resolveRoleName(token, roleOptions).roleName;
+  return resolveRoleName(token, { username: options.username, fallbackUsername: options.fallbackUsername }).roleName;
 }

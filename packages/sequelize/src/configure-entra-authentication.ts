@@ -4,7 +4,6 @@ import {
   EntraAuthError,
   resolveRoleName,
   type GetEntraTokenPasswordOptions,
-  type RoleNameOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 import type { SequelizeBeforeConnectHook, SequelizeConnectionConfigLike } from "./sequelize-before-connect-hook.js";
@@ -75,11 +74,11 @@ export function configureEntraAuthentication(
 
     const host = typeof config.host === "string" ? config.host : undefined;
     const { token } = await source.getAccessToken(host !== undefined ? { host } : {});
-    const roleOptions: RoleNameOptions = {};
-    if (options.username !== undefined) roleOptions.username = options.username;
-    if (configured !== undefined) roleOptions.configuredUsername = configured;
-    if (options.fallbackUsername !== undefined) roleOptions.fallbackUsername = options.fallbackUsername;
-    const { roleName } = resolveRoleName(token, roleOptions);
+    const { roleName } = resolveRoleName(token, {
+      username: options.username,
+      configuredUsername: configured,
+      fallbackUsername: options.fallbackUsername,
+    });
 
     config[field] = roleName;
     config.password = token;

@@ -1,7 +1,7 @@
 import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
 import { Sequelize as SequelizeV6 } from "sequelize";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { configureEntraAuthentication, EntraAuthError, type SequelizeBeforeConnectHook } from "../src/index.js";
 import { alice, fakeCredential, fakeJwt, tokenFor } from "../../core/test/fake-jwt.js";
 
@@ -163,6 +163,18 @@ describe("configureEntraAuthentication with Sequelize v7", () => {
     expect(config.user).toBe("orders-api-identity");
     expect(config).not.toHaveProperty("username");
     expect(credential.calls[0]?.scopes).toEqual(["https://ossrdbms-aad.database.usgovcloudapi.net/.default"]);
+    await sequelize.close();
+  });
+
+  it("registers through sequelize.hooks, not the deprecated legacy hook methods", async () => {
+    const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app" });
+    const legacy = vi.spyOn(sequelize, "beforeConnect");
+    const legacyAddHook = vi.spyOn(sequelize, "addHook");
+    const addListener = vi.spyOn(sequelize.hooks, "addListener");
+    configureEntraAuthentication(sequelize, fakeCredential(() => tokenFor(alice)));
+    expect(addListener).toHaveBeenCalledWith("beforeConnect", expect.any(Function));
+    expect(legacy).not.toHaveBeenCalled();
+    expect(legacyAddHook).not.toHaveBeenCalled();
     await sequelize.close();
   });
 
