@@ -28,7 +28,7 @@ export interface EntraTokenRequestContext {
  * @example
  * ```ts
  * import { createEntraTokenSource } from "@azure/postgresql-auth-core";
- * const source = createEntraTokenSource(credential, {}, "myAdapter");
+ * const source = createEntraTokenSource(credential);
  * const { token } = await source.getAccessToken({ host: "db.postgres.database.azure.com" });
  * ```
  */
@@ -40,21 +40,21 @@ export interface EntraTokenSource {
  * Checks the credential and options at once (so that set-up fails early, with an
  * {@link EntraAuthError} naming the fix) and returns the {@link EntraTokenSource} that adapters
  * call on every new connection. Tokens come from the shared cache (refresh-ahead, single-flight)
- * unless `options.cache` is `false`. `caller` names the public function in error messages.
+ * unless `options.cache` is `false`. The token it returns carries its expiry
+ * (`expiresOnTimestamp`), for drivers that want to know when to ask again.
  *
  * @example
  * ```ts
  * import { createEntraTokenSource } from "@azure/postgresql-auth-core";
- * const source = createEntraTokenSource(credential, { scope: "api://custom/.default" }, "myAdapter");
+ * const source = createEntraTokenSource(credential, { scope: "api://custom/.default" });
  * ```
  */
 export function createEntraTokenSource(
   credential: TokenCredential,
-  options: GetEntraTokenPasswordOptions,
-  caller: string,
+  options: GetEntraTokenPasswordOptions = {},
 ): EntraTokenSource {
-  assertTokenCredential(credential, caller);
-  assertCacheOptions(options, caller);
+  assertTokenCredential(credential, "createEntraTokenSource");
+  assertCacheOptions(options);
   const configuredScopes = options.scope === undefined ? undefined : resolveScopes({ scope: options.scope });
   const { tenantId, cache, timeoutMs, onTokenEvent } = options;
   // One request per host, built once: this runs for every new connection.
@@ -77,9 +77,9 @@ export function createEntraTokenSource(
   };
 }
 
-function assertCacheOptions(options: GetEntraTokenPasswordOptions, caller: string): void {
+function assertCacheOptions(options: GetEntraTokenPasswordOptions): void {
   const invalid = (option: string, expected: string) =>
-    new EntraAuthError("INVALID_OPTION", `${caller}: the ${option} option must be ${expected}.`);
+    new EntraAuthError("INVALID_OPTION", `The ${option} option must be ${expected}.`);
   const { cache, timeoutMs, onTokenEvent } = options;
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
     throw invalid("timeoutMs", "a positive number of milliseconds");

@@ -65,14 +65,14 @@ describe("createEntraTokenSource", () => {
     ["a string", "secret"],
     ["an object without getToken", { token: "x" }],
   ])("refuses %s as credential at once", (_what, credential) => {
-    expect(() => createEntraTokenSource(credential as never, {}, "entraTokenProvider")).toThrowError(
+    expect(() => createEntraTokenSource(credential as never, {})).toThrowError(
       expect.objectContaining({ code: "CREDENTIAL_REQUIRED", message: expect.stringContaining("credential is required") }),
     );
   });
 
   it("refuses an empty scope at once", () => {
     const credential = fakeCredential(() => tokenFor(alice));
-    expect(() => createEntraTokenSource(credential, { scope: "" }, "x")).toThrowError(expect.objectContaining({ code: "INVALID_SCOPE" }));
+    expect(() => createEntraTokenSource(credential, { scope: "" })).toThrowError(expect.objectContaining({ code: "INVALID_SCOPE" }));
     expect(credential.calls).toHaveLength(0);
   });
 
@@ -83,18 +83,18 @@ describe("createEntraTokenSource", () => {
     ["cache", { cache: true }],
     ["cache.refreshBeforeExpiryMs", { cache: { refreshBeforeExpiryMs: -1 } }],
   ])("refuses a bad %s option at once, naming it", (option, options) => {
-    expect(() => createEntraTokenSource(fakeCredential(() => null), options as never, "entraTokenProvider")).toThrowError(
-      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining(`the ${option} option`) }),
+    expect(() => createEntraTokenSource(fakeCredential(() => null), options as never)).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining(`The ${option} option`) }),
     );
   });
 
   it("shares one cached token between sources of the same credential, unless cache is false", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
-    const a = createEntraTokenSource(credential, {}, "a");
-    const b = createEntraTokenSource(credential, {}, "b");
+    const a = createEntraTokenSource(credential, {});
+    const b = createEntraTokenSource(credential, {});
     await Promise.all([a.getAccessToken(), b.getAccessToken(), a.getAccessToken()]);
     expect(credential.calls).toHaveLength(1);
-    const uncached = createEntraTokenSource(credential, { cache: false }, "c");
+    const uncached = createEntraTokenSource(credential, { cache: false });
     await uncached.getAccessToken();
     await uncached.getAccessToken();
     expect(credential.calls).toHaveLength(3);
@@ -102,10 +102,10 @@ describe("createEntraTokenSource", () => {
 
   it("asks for the scope of the connection's cloud unless a scope or host is configured", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
-    await createEntraTokenSource(credential, {}, "x").getAccessToken({ host: "a.postgres.database.usgovcloudapi.net" });
-    await createEntraTokenSource(credential, { host: "a.postgres.database.chinacloudapi.cn" }, "x").getAccessToken({ host: "localhost" });
-    await createEntraTokenSource(credential, { scope: "api://s/.default" }, "x").getAccessToken({ host: "a.postgres.database.usgovcloudapi.net" });
-    await createEntraTokenSource(credential, {}, "x").getAccessToken();
+    await createEntraTokenSource(credential, {}).getAccessToken({ host: "a.postgres.database.usgovcloudapi.net" });
+    await createEntraTokenSource(credential, { host: "a.postgres.database.chinacloudapi.cn" }).getAccessToken({ host: "localhost" });
+    await createEntraTokenSource(credential, { scope: "api://s/.default" }).getAccessToken({ host: "a.postgres.database.usgovcloudapi.net" });
+    await createEntraTokenSource(credential, {}).getAccessToken();
     expect(credential.calls.map((c) => c.scopes)).toEqual([
       ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
       ["https://ossrdbms-aad.database.chinacloudapi.cn/.default"],

@@ -17,7 +17,7 @@ describe("token safety", () => {
       const expired = ${JSON.stringify(expiredToken)};
       const show = (err) => console.log(err.message, JSON.stringify(err), inspect(err, { depth: 5 }));
       const ok = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600e3 }) };
-      const source = core.createEntraTokenSource(ok, {}, "test");
+      const source = core.createEntraTokenSource(ok);
       const got = await source.getAccessToken({ host: "db.postgres.database.azure.com" });
       core.resolveRoleName(got.token, { env: {} });
       core.decodeTokenClaims(got.token);
@@ -28,7 +28,7 @@ describe("token safety", () => {
         { getToken: async () => ({ token: "", expiresOnTimestamp: 0 }) },
       ];
       for (const credential of failing) {
-        await core.createEntraTokenSource(credential, {}, "test").getAccessToken().catch(show);
+        await core.createEntraTokenSource(credential).getAccessToken().catch(show);
       }
       try { core.resolveRoleName(token.slice(0, 20), { env: {} }); } catch (err) { show(err); }
       console.log("done");

@@ -1,4 +1,5 @@
 import {
+  assertTokenCredential,
   createEntraTokenSource,
   type GetEntraTokenPasswordOptions,
   type TokenCredential,
@@ -59,7 +60,8 @@ export function entraTokenProvider(
   credential: TokenCredential,
   options: EntraTokenProviderOptions = {},
 ): EntraPasswordFunction {
-  const source = createEntraTokenSource(credential, options, "entraTokenProvider");
+  assertTokenCredential(credential, "entraTokenProvider");
+  const source = createEntraTokenSource(credential, options);
   return (connectionParameters?: PgConnectionParametersLike): Promise<string> => {
     const host = connectionParameters?.host;
     return source.getAccessToken(typeof host === "string" ? { host } : undefined).then(tokenOf);

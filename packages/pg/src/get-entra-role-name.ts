@@ -1,4 +1,5 @@
 import {
+  assertTokenCredential,
   assertRoleNameOptions,
   createEntraTokenSource,
   resolveRoleName,
@@ -46,7 +47,8 @@ export async function getEntraRoleName(
   options: GetEntraRoleNameOptions = {},
 ): Promise<string> {
   assertRoleNameOptions(options);
-  const source = createEntraTokenSource(credential, options, "getEntraRoleName");
+  assertTokenCredential(credential, "getEntraRoleName");
+  const source = createEntraTokenSource(credential, options);
   const { token } = await source.getAccessToken();
   return resolveRoleName(token, { username: options.username, fallbackUsername: options.fallbackUsername }).roleName;
 }

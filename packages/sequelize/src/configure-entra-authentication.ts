@@ -1,4 +1,5 @@
 import {
+  assertTokenCredential,
   assertRoleNameOptions,
   createEntraTokenSource,
   EntraAuthError,
@@ -60,7 +61,8 @@ export function configureEntraAuthentication(
 ): void {
   const register = beforeConnectRegistrar(sequelize);
   assertRoleNameOptions(options);
-  const source = createEntraTokenSource(credential, options, "configureEntraAuthentication");
+  assertTokenCredential(credential, "configureEntraAuthentication");
+  const source = createEntraTokenSource(credential, options);
   const namesUserField = isSequelizeV7(sequelize) ? "user" : "username";
   // Sequelize v6 hands the hook the same config object every time, so our own earlier write is
   // still there: remember what we wrote and what the application had configured before it.
