@@ -2,7 +2,7 @@ import type { AccessToken } from "@azure/core-auth";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
 import { EntraAuthError, type EntraTokenEvent } from "../src/index.js";
-import { fakeCredential, fakeJwt } from "./fake-jwt.js";
+import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
 const minute = 60_000;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadPackageExports } from "./load-package-exports.js";
+import { loadPackageExports } from "@azure-postgresql-auth/test-support";
 
 describe("@azure/postgresql-auth-core exports", () => {
   it("loads through import and require with the same export list", () => {

@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createEntraTokenSource, EntraAuthError, getEntraToken, type EntraAuthErrorCode } from "../src/index.js";
-import { alice, fakeCredential, fakeJwt, tokenFor } from "./fake-jwt.js";
+import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
 

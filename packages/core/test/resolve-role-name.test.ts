@@ -1,7 +1,7 @@
 import { AzureLogger, setLogLevel } from "@azure/logger";
 import { afterEach, describe, expect, it } from "vitest";
 import { EntraAuthError, resolveRoleName } from "../src/index.js";
-import { alice, fakeJwt } from "./fake-jwt.js";
+import { alice, fakeJwt } from "@azure-postgresql-auth/test-support";
 
 const azureCli = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const tokens = {

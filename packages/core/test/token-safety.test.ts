@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { alice, fakeJwt } from "./fake-jwt.js";
+import { alice, fakeJwt } from "@azure-postgresql-auth/test-support";
 
 describe("token safety", () => {
   it("no token in verbose logs, error messages, JSON or inspect output", () => {

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { EntraAuthError, entraTokenProvider, type EntraPasswordFunction } from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "../../core/test/fake-jwt.js";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 describe("entraTokenProvider", () => {
   it("resolves to the credential's token, from the cache by default", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getEntraRoleName } from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "../../core/test/fake-jwt.js";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 const managedIdentity = {
   appid: "5b0e8b2e-0000-4000-8000-000000000001",

@@ -6,7 +6,7 @@ import type * as MicrosoftTypes from "ms-postgresql-auth";
 import { Sequelize } from "sequelize";
 import { describe, expect, it } from "vitest";
 import * as ours from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "../../core/test/fake-jwt.js";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 describe("Microsoft's README samples", () => {
   it("pg: entraTokenProvider(credential) is the pool's password function", async () => {

@@ -3,7 +3,7 @@ import { PostgresDialect } from "@sequelize/postgres";
 import { Sequelize as SequelizeV6 } from "sequelize";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { configureEntraAuthentication, EntraAuthError, type SequelizeBeforeConnectHook } from "../src/index.js";
-import { alice, fakeCredential, fakeJwt, tokenFor } from "../../core/test/fake-jwt.js";
+import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support";
 
 type Config = { username?: string | null; user?: string | null; password?: unknown; host?: string | null };
 

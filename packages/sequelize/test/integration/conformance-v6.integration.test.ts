@@ -1,0 +1,42 @@
+// The shared adapter conformance suite, run through Sequelize v6 with configureEntraAuthentication.
+// (One file per Sequelize version: @azure/identity keeps managed identity tokens per process, so
+// each emulator gets its own process.)
+import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { QueryTypes, Sequelize as SequelizeV6 } from "sequelize";
+import { configureEntraAuthentication } from "../../src/index.js";
+
+type HookConfig = Record<string, unknown>;
+
+describeAdapterConformance({
+  name: "Sequelize v6",
+  async connect({ host, port, database, ca, credential, username }) {
+    const sequelize = new SequelizeV6({
+      dialect: "postgres",
+      host,
+      port,
+      database,
+      ...(username === undefined ? {} : { username }),
+      logging: false,
+      dialectOptions: { ssl: { ca, rejectUnauthorized: true } },
+      pool: { max: 1 },
+    });
+    configureEntraAuthentication(sequelize, credential);
+    await sequelize.authenticate();
+    return {
+      async currentUser() {
+        const rows = await sequelize.query<{ current_user: string }>("select current_user", { type: QueryTypes.SELECT });
+        return rows[0]!.current_user;
+      },
+      close: () => sequelize.close(),
+    };
+  },
+  setUp: (credential) => configureEntraAuthentication(new SequelizeV6({ dialect: "postgres" }), credential as never),
+  async passwordFor(credential, host) {
+    const sequelize = new SequelizeV6({ dialect: "postgres", host });
+    configureEntraAuthentication(sequelize, credential);
+    const config: HookConfig = { host };
+    // runHooks is how v6's connection manager calls beforeConnect (untyped in v6).
+    await (sequelize as unknown as { runHooks(name: string, config: HookConfig): Promise<void> }).runHooks("beforeConnect", config);
+    return config.password as string;
+  },
+});

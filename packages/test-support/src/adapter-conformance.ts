@@ -1,0 +1,153 @@
+// The adapter conformance suite: every adapter package runs it against the emulator (real
+// PostgreSQL, real TLS, Azure's token checks), so that all adapters keep the same promises.
+import type { TokenCredential } from "@azure/core-auth";
+import { DefaultAzureCredential } from "@azure/identity";
+import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fakeCredential, tokenFor } from "./fake-jwt.js";
+import { useEmulatorEnvironment } from "./use-emulator-environment.js";
+
+/** Where and how to connect: the emulator's TLS front, its CA, and the principal's credential. */
+export interface ConformanceConnectOptions {
+  host: string;
+  port: number;
+  database: string;
+  /** CA of the emulator's server certificate: connect with verified TLS (`rejectUnauthorized: true`). */
+  ca: string;
+  credential: TokenCredential;
+  /** An explicit role name (the adapter's `username` option or the driver's own user setting). */
+  username?: string;
+}
+
+/** One open physical connection made through the adapter. */
+export interface ConformanceConnection {
+  /** `select current_user` on this connection. */
+  currentUser(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** What an adapter package gives the suite: its driver's natural program, cut into three verbs. */
+export interface AdapterUnderTest {
+  /** Name in the test titles, e.g. "pg" or "Sequelize v7". */
+  name: string;
+  /** Opens one new physical connection the way a user of this adapter would. */
+  connect(options: ConformanceConnectOptions): Promise<ConformanceConnection>;
+  /** Sets the adapter up without connecting (must check the credential at once). */
+  setUp(credential: unknown): unknown;
+  /** Runs the adapter's own password hook for a connection to `host`; resolves to the password it hands the driver. */
+  passwordFor(credential: TokenCredential, host: string): Promise<string>;
+}
+
+/** Token lifetime in the expiry test: short, so the suite stays fast, but longer than a login. */
+const SHORT_TOKEN_SECONDS = 2;
+
+/**
+ * Registers the conformance tests for one adapter. Call it once per test file, at the top level
+ * of a file in the adapter's `test/integration/` folder: each call starts its own emulator, and
+ * `@azure/identity` keeps managed identity tokens per process, so two emulators in one process
+ * would see each other's tokens.
+ */
+export function describeAdapterConformance(adapter: AdapterUnderTest): void {
+  describe(`adapter conformance: ${adapter.name}`, () => {
+    let emu: Emulator;
+    let restoreEnvironment: () => void;
+    beforeAll(async () => {
+      emu = await startEmulator();
+      restoreEnvironment = useEmulatorEnvironment(emu);
+    });
+    afterAll(async () => {
+      restoreEnvironment?.();
+      await emu?.stop();
+    });
+
+    const target = () => ({ host: emu.host, port: emu.port, database: emu.database, ca: emu.ca });
+    const loginAs = async (credential: TokenCredential, username?: string) => {
+      const connection = await adapter.connect({ ...target(), credential, ...(username === undefined ? {} : { username }) });
+      try {
+        return await connection.currentUser();
+      } finally {
+        await connection.close();
+      }
+    };
+
+    it("logs in as a managed identity through an unmodified DefaultAzureCredential, the role named after the identity", async () => {
+      expect(await loginAs(new DefaultAzureCredential())).toBe(emu.principals.managedIdentity.roleName);
+    });
+
+    it("logs in as a user, the role named by the token's upn", async () => {
+      const { user } = emu.principals;
+      expect(await loginAs(emu.credential(user.name))).toBe(user.roleName);
+    });
+
+    it("logs in through a group: the group's role name with the member's own token", async () => {
+      const { user, group } = emu.principals;
+      expect(await loginAs(emu.credential(user.name), group.roleName)).toBe(group.roleName);
+    });
+
+    it("an explicit role name wins over PGUSER and the token's claims", async () => {
+      const { servicePrincipal } = emu.principals;
+      const before = process.env.PGUSER;
+      process.env.PGUSER = "not-this-role";
+      try {
+        expect(await loginAs(emu.credential(servicePrincipal.name), servicePrincipal.roleName)).toBe(servicePrincipal.roleName);
+      } finally {
+        if (before === undefined) delete process.env.PGUSER;
+        else process.env.PGUSER = before;
+      }
+    });
+
+    it("new connections across the expiry of short tokens: none refused, about one token request per lifetime", async () => {
+      const { managedIdentity } = emu.principals;
+      emu.configurePrincipal(managedIdentity.name, { tokenLifetimeSeconds: SHORT_TOKEN_SECONDS });
+      const credential = emu.credential(managedIdentity.name); // a new credential: a cold cache
+      emu.resetStats();
+      try {
+        let connections = 0;
+        const until = Date.now() + SHORT_TOKEN_SECONDS * 2_500; // two and a half lifetimes
+        while (Date.now() < until) {
+          expect(await loginAs(credential)).toBe(managedIdentity.roleName);
+          connections += 1;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const stats = emu.stats();
+        expect(stats.logins.refused).toBe(0);
+        // At least one login per connection (Sequelize v6 opens one more, once, to read the server version).
+        expect(stats.logins.ok).toBeGreaterThanOrEqual(connections);
+        const requests = stats.tokenRequests.byPrincipal[managedIdentity.name] ?? 0;
+        expect(requests).toBeGreaterThanOrEqual(3); // the token was renewed as it aged
+        expect(requests).toBeLessThan(connections / 2); // and shared between connections in between
+      } finally {
+        emu.configurePrincipal(managedIdentity.name, { tokenLifetimeSeconds: 3600 });
+      }
+    });
+
+    it("a storm of 50 new connections makes one credential call", async () => {
+      const { user } = emu.principals;
+      const credential = emu.credential(user.name);
+      emu.configurePrincipal(user.name, { latencyMs: 50 }); // all 50 ask while the first request is in flight
+      emu.resetStats();
+      try {
+        const connections = await Promise.all(Array.from({ length: 50 }, () => adapter.connect({ ...target(), credential })));
+        try {
+          expect(emu.stats().logins.refused).toBe(0);
+          expect(emu.stats().logins.ok).toBeGreaterThanOrEqual(50);
+          expect(emu.stats().tokenRequests.byPrincipal[user.name]).toBe(1);
+        } finally {
+          await Promise.all(connections.map((connection) => connection.close()));
+        }
+      } finally {
+        emu.configurePrincipal(user.name, { latencyMs: 0 });
+      }
+    });
+
+    it("a US Government host gets a token for the US Government cloud's scope", async () => {
+      const credential = fakeCredential(() => tokenFor({ upn: "alice@contoso.com", oid: "11111111-1111-1111-1111-111111111111" }));
+      await adapter.passwordFor(credential, "myserver.postgres.database.usgovcloudapi.net");
+      expect(credential.calls.map((call) => call.scopes)).toEqual([["https://ossrdbms-aad.database.usgovcloudapi.net/.default"]]);
+    });
+
+    it("a null credential throws the typed error at set-up, before any connection", () => {
+      expect(() => adapter.setUp(null)).toThrowError(expect.objectContaining({ name: "EntraAuthError", code: "CREDENTIAL_REQUIRED" }));
+    });
+  });
+}
