@@ -5,7 +5,8 @@ import { EntraAuthError } from "./entra-auth-error.js";
  *
  * @example
  * ```ts
- * import { decodeTokenClaims, type EntraTokenClaims } from "@azure/postgresql-auth-core";
+ * import { createEntraTokenSource, decodeTokenClaims, type EntraTokenClaims } from "@azure/postgresql-auth-core";
+ * const { token } = await createEntraTokenSource(credential).getAccessToken();
  * const claims: EntraTokenClaims = decodeTokenClaims(token);
  * console.log(claims.oid);
  * ```
@@ -37,7 +38,8 @@ export interface EntraTokenClaims {
  *
  * @example
  * ```ts
- * import { decodeTokenClaims } from "@azure/postgresql-auth-core";
+ * import { createEntraTokenSource, decodeTokenClaims } from "@azure/postgresql-auth-core";
+ * const accessToken = await createEntraTokenSource(credential).getAccessToken();
  * const { upn, oid } = decodeTokenClaims(accessToken.token);
  * ```
  */

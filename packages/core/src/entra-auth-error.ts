@@ -47,9 +47,10 @@ const marker = Symbol.for("@azure/postgresql-auth-core.EntraAuthError");
  *
  * @example
  * ```ts
- * import { EntraAuthError } from "@azure/postgresql-auth-core";
+ * import { createEntraTokenSource, EntraAuthError, resolveRoleName } from "@azure/postgresql-auth-core";
  * try {
- *   await pool.query("select 1");
+ *   const { token } = await createEntraTokenSource(credential).getAccessToken();
+ *   console.log(resolveRoleName(token).roleName);
  * } catch (err) {
  *   if (EntraAuthError.isInstance(err) && err.code === "ROLE_NAME_UNRESOLVED") {
  *     console.error("Set the username option to your PostgreSQL role name");

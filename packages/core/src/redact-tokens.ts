@@ -6,8 +6,12 @@ const jwtLike = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
  *
  * @example
  * ```ts
- * import { redactTokens } from "@azure/postgresql-auth-core";
- * redactTokens(String(err)); // safe to log
+ * import { DEFAULT_SCOPE, redactTokens } from "@azure/postgresql-auth-core";
+ * try {
+ *   await credential.getToken(DEFAULT_SCOPE);
+ * } catch (err) {
+ *   console.error(redactTokens(String(err))); // safe to log
+ * }
  * ```
  */
 export function redactTokens(text: string): string {

@@ -50,7 +50,8 @@ export interface RoleNameOptions {
  *
  * @example
  * ```ts
- * import { resolveRoleName, type ResolvedRoleName } from "@azure/postgresql-auth-core";
+ * import { createEntraTokenSource, resolveRoleName, type ResolvedRoleName } from "@azure/postgresql-auth-core";
+ * const { token } = await createEntraTokenSource(credential).getAccessToken();
  * const { roleName, source }: ResolvedRoleName = resolveRoleName(token);
  * ```
  */
@@ -82,7 +83,8 @@ const claimDescriptions = {
  *
  * @example
  * ```ts
- * import { resolveRoleName } from "@azure/postgresql-auth-core";
+ * import { createEntraTokenSource, resolveRoleName } from "@azure/postgresql-auth-core";
+ * const accessToken = await createEntraTokenSource(credential).getAccessToken();
  * const { roleName, source } = resolveRoleName(accessToken.token, { fallbackUsername: "reporting" });
  * ```
  */

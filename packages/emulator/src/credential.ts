@@ -35,8 +35,10 @@ export class EmulatorCredentialError extends Error {
  *
  * @example
  * ```ts
- * const credential = emu.credential("alice@contoso.com");
- * const { token } = await credential.getToken("https://ossrdbms-aad.database.windows.net/.default");
+ * import { startEmulator, type EmulatorCredential } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const credential: EmulatorCredential = emu.credential("alice@contoso.com");
+ * const accessToken = await credential.getToken("https://ossrdbms-aad.database.windows.net/.default");
  * ```
  */
 export class EmulatorCredential implements TokenCredential {

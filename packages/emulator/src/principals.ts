@@ -200,8 +200,16 @@ export type Principal = TokenPrincipal | GroupPrincipal | PasswordRole;
  *
  * @example
  * ```ts
- * emu.addPrincipal({ kind: "managedIdentity", name: "billing-api", assignment: "system", resourceId: "/subscriptions/.../providers/Microsoft.Web/sites/billing-api" });
- * emu.addPrincipal({ kind: "group", name: "db-writers", members: ["alice@contoso.com"] });
+ * import { startEmulator, type PrincipalInput } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const billing: PrincipalInput = {
+ *   kind: "managedIdentity",
+ *   name: "billing-api",
+ *   assignment: "system",
+ *   resourceId: "/subscriptions/.../providers/Microsoft.Web/sites/billing-api",
+ * };
+ * await emu.addPrincipal(billing);
+ * await emu.addPrincipal({ kind: "group", name: "db-writers", members: ["alice@contoso.com"] });
  * ```
  */
 export type PrincipalInput =

@@ -24,7 +24,10 @@ export type TokenWay = "managedIdentityEndpoint" | "credential" | "az";
  *
  * @example
  * ```ts
- * emu.configurePrincipal("orders-api-identity", { tokenLifetimeSeconds: 5, latencyMs: 200, failNext: 2 });
+ * import { startEmulator, type PrincipalBehaviour } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const behaviour: PrincipalBehaviour = { tokenLifetimeSeconds: 5, latencyMs: 200, failNext: 2 };
+ * emu.configurePrincipal("orders-api-identity", behaviour);
  * ```
  */
 export interface PrincipalBehaviour {

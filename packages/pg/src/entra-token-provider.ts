@@ -26,7 +26,7 @@ export interface EntraTokenProviderOptions extends GetEntraTokenPasswordOptions 
  *
  * @example
  * ```ts
- * import type { EntraPasswordFunction } from "@azure/postgresql-auth-pg";
+ * import { entraTokenProvider, type EntraPasswordFunction } from "@azure/postgresql-auth-pg";
  * const password: EntraPasswordFunction = entraTokenProvider(credential);
  * ```
  */
