@@ -1,7 +1,8 @@
 // Example: a pg pool that logs in to Azure Database for PostgreSQL with Microsoft Entra ID.
 //
-// Configuration comes from the standard PostgreSQL variables: PGHOST, PGPORT, PGDATABASE and,
-// optionally, PGUSER (otherwise the role name is read from the token). DefaultAzureCredential
+// Configuration comes from the standard PostgreSQL variables: PGHOST, PGPORT, PGDATABASE. The role
+// name comes from the token (a user's upn, a managed identity's name); PGUSER is used only when the
+// token names none (see "Which role name is used" in the README). DefaultAzureCredential
 // signs in with whatever the environment offers: a managed identity on Azure, `az login` on a
 // laptop, or the emulator's managed identity endpoint in tests.
 import { DefaultAzureCredential } from "@azure/identity";

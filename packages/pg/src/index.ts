@@ -13,5 +13,7 @@ export type { PgConnectionParametersLike } from "./pg-connection-parameters-like
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
+  type EntraTokenCacheOptions,
+  type EntraTokenEvent,
   type GetEntraTokenPasswordOptions,
 } from "@azure/postgresql-auth-core";

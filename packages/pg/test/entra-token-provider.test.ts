@@ -69,12 +69,14 @@ describe("entraTokenProvider", () => {
     expect((nullError as Error).message).toContain("Failed to acquire Entra ID token");
   });
 
-  it("fits pg's password option and Microsoft's () => Promise<string> type", () => {
-    const password: EntraPasswordFunction = entraTokenProvider(fakeCredential(() => tokenFor(alice)));
+  it("fits pg's password option and Microsoft's () => Promise<string> type", async () => {
+    const accessToken = tokenFor(alice);
+    const password: EntraPasswordFunction = entraTokenProvider(fakeCredential(() => accessToken));
     const microsoftShape: () => Promise<string> = password;
     const config: pg.PoolConfig = { host: "localhost", password, ssl: { rejectUnauthorized: true } };
     const pool = new pg.Pool(config);
-    expect(typeof microsoftShape).toBe("function");
-    return pool.end();
+    expect(pool.options.password).toBe(password); // pg keeps the function and calls it per connection
+    await expect(microsoftShape()).resolves.toBe(accessToken.token);
+    await pool.end();
   });
 });

@@ -43,15 +43,22 @@ describe("Microsoft's README samples", () => {
     await sequelize.close();
   });
 
-  it("accepts every value Microsoft's option and hook types accept (checked by tsc)", () => {
+  it("accepts every value Microsoft's option and hook types accept (tsc), with the same meaning", async () => {
     const options: MicrosoftTypes.EntraTokenProviderOptions = { scope: ["x/.default"] };
     const sequelizeOptions: MicrosoftTypes.ConfigureEntraAuthenticationOptions = { fallbackUsername: "app" };
-    const hook: MicrosoftTypes.SequelizeBeforeConnectHook = { beforeConnect: () => undefined };
-    const asOurs: [ours.EntraTokenProviderOptions, ours.ConfigureEntraAuthenticationOptions, ours.SequelizeBeforeConnectHook] = [
-      options,
-      sequelizeOptions,
-      hook,
-    ];
-    expect(asOurs).toHaveLength(3);
+    const listeners: Array<(config: Record<string, unknown>) => Promise<void>> = [];
+    const hook: MicrosoftTypes.SequelizeBeforeConnectHook = { beforeConnect: (listener) => void listeners.push(listener as never) };
+    // A token whose claims name no role: the fallbackUsername option decides.
+    const accessToken = tokenFor({ oid: alice.oid });
+    const credential = fakeCredential(() => accessToken);
+
+    await expect(ours.entraTokenProvider(credential, options)()).resolves.toBe(accessToken.token);
+    expect(credential.calls.map((call) => call.scopes)).toEqual([["x/.default"]]);
+
+    ours.configureEntraAuthentication(hook, credential, sequelizeOptions);
+    expect(listeners).toHaveLength(1);
+    const config: Record<string, unknown> = { host: "localhost" };
+    await listeners[0]!(config);
+    expect(config).toMatchObject({ username: "app", password: accessToken.token });
   });
 });

@@ -14,5 +14,7 @@ export type {
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
+  type EntraTokenCacheOptions,
+  type EntraTokenEvent,
   type GetEntraTokenPasswordOptions,
 } from "@azure/postgresql-auth-core";
