@@ -3,8 +3,8 @@
  * and sends the figures to the parent over IPC, then exits (pools, sockets and timers of
  * @azure/identity must not keep it alive).
  */
-import { CHILD_REQUEST_ENV, type ChildReply, type ChildRequest } from "./child-protocol.js";
-import { SCENARIOS } from "./scenario-registry.js";
+import { CHILD_REQUEST_ENV, type ChildReply, type ChildRequest } from "./child-process.js";
+import { SCENARIOS } from "./scenarios/index.js";
 
 function reply(message: ChildReply, code: number): void {
   if (!process.send) {

@@ -4,16 +4,9 @@
  * drift of this shared machine does not favour one contender. Memory is read in the child at the end.
  */
 import pg from "pg";
-import { errorSummary } from "../error-summary.js";
-import { connectionConfig } from "../connection-config.js";
-import { contenderOrder } from "../contender-order.js";
-import { CONTENDERS, passwordFor, type ContenderName } from "../contenders.js";
-import { makeCredential } from "../credentials.js";
-import { statsDelta } from "../emulator-stats-delta.js";
-import { percentile } from "../percentiles.js";
-import { row, type Figure } from "../results.js";
-import { bySize } from "../run-mode.js";
-import type { Scenario } from "../scenario.js";
+import { connectionConfig, type ContenderName, contenderOrder, CONTENDERS, makeCredential, passwordFor } from "../contenders.js";
+import { errorSummary, percentile, statsDelta } from "../measure.js";
+import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
 interface ChurnParams {
   connections: number;

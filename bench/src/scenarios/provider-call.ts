@@ -5,13 +5,9 @@
  *   pays per new connection once a token is cached somewhere (ours: our cache; microsoft: the
  *   credential chain and MSAL's cache).
  */
-import { TOKEN_CONTENDERS, passwordFor, type ContenderName } from "../contenders.js";
-import { makeCredential, type CredentialKind } from "../credentials.js";
-import { statsDelta } from "../emulator-stats-delta.js";
-import { median } from "../percentiles.js";
-import { row, type Figure } from "../results.js";
-import { bySize } from "../run-mode.js";
-import type { Scenario } from "../scenario.js";
+import { type ContenderName, type CredentialKind, makeCredential, passwordFor, TOKEN_CONTENDERS } from "../contenders.js";
+import { median, statsDelta } from "../measure.js";
+import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
 interface ProviderCallParams {
   measurements: Array<{ credential: CredentialKind; iterations: number }>;

@@ -5,15 +5,9 @@
  * emulator's endpoint honours as `client_id`), so their counts cannot mix.
  */
 import pg from "pg";
-import { errorSummary } from "../error-summary.js";
-import { connectionConfig } from "../connection-config.js";
-import { TOKEN_CONTENDERS, passwordFor, type ContenderName } from "../contenders.js";
-import { makeCredential } from "../credentials.js";
-import { percentile } from "../percentiles.js";
-import { row, type Figure } from "../results.js";
-import { bySize } from "../run-mode.js";
-import type { Scenario } from "../scenario.js";
-import { sleep } from "../sleep.js";
+import { connectionConfig, type ContenderName, makeCredential, passwordFor, TOKEN_CONTENDERS } from "../contenders.js";
+import { errorSummary, percentile, sleep } from "../measure.js";
+import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
 interface ShortLivedParams {
   connections: number;

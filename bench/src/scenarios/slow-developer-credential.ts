@@ -4,16 +4,9 @@
  */
 import { AzureCliCredential } from "@azure/identity";
 import pg from "pg";
-import { errorSummary } from "../error-summary.js";
-import { connectionConfig } from "../connection-config.js";
-import { contenderOrder } from "../contender-order.js";
-import { CONTENDERS, passwordFor, type ContenderName } from "../contenders.js";
-import { makeCredential } from "../credentials.js";
-import { statsDelta } from "../emulator-stats-delta.js";
-import { median } from "../percentiles.js";
-import { row, type Figure } from "../results.js";
-import { bySize } from "../run-mode.js";
-import type { Scenario } from "../scenario.js";
+import { connectionConfig, type ContenderName, contenderOrder, CONTENDERS, makeCredential, passwordFor } from "../contenders.js";
+import { errorSummary, median, statsDelta } from "../measure.js";
+import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
 const AZ_DELAY_MS = 300;
 const SCOPE = "https://ossrdbms-aad.database.windows.net/.default";

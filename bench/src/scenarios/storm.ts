@@ -4,16 +4,9 @@
  * (50 ms latency), with the endpoint's throttle off or on.
  */
 import pg from "pg";
-import { errorSummary } from "../error-summary.js";
-import { connectionConfig } from "../connection-config.js";
-import { contenderOrder } from "../contender-order.js";
-import { CONTENDERS, passwordFor, type ContenderName } from "../contenders.js";
-import { makeCredential } from "../credentials.js";
-import { statsDelta } from "../emulator-stats-delta.js";
-import { row, type Figure } from "../results.js";
-import { bySize } from "../run-mode.js";
-import type { Scenario } from "../scenario.js";
-import { sleep } from "../sleep.js";
+import { connectionConfig, type ContenderName, contenderOrder, CONTENDERS, makeCredential, passwordFor } from "../contenders.js";
+import { errorSummary, sleep, statsDelta } from "../measure.js";
+import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
 interface StormParams {
   connections: number;

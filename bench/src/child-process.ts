@@ -1,10 +1,53 @@
 /**
- * Parent side of a child run: forks dist/child.js with the given environment, waits (bounded)
- * for its IPC answer and exit, and turns any failure into an error with the child's stderr.
+ * Child processes, parent side: what the parent asks a child (IPC protocol), the child's
+ * environment, and the bounded run of one child (dist/child.js).
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { CHILD_REQUEST_ENV, type ChildReply, type ChildRequest } from "./child-protocol.js";
+import type { ContenderName } from "./contenders.js";
+
+
+export const CHILD_REQUEST_ENV = "BENCH_CHILD_REQUEST";
+
+export interface ChildRequest {
+  scenario: string;
+  contender: ContenderName;
+  params: unknown;
+}
+
+export type ChildReply = { ok: true; result: unknown } | { ok: false; error: string };
+
+/**
+ * The environment of a child process: the parent's, without anything that would steer
+ * @azure/identity away from the emulator, plus the emulator's variables and per-run extras.
+ */
+const REMOVED = [
+  "AZURE_CLIENT_ID",
+  "AZURE_TENANT_ID",
+  "AZURE_CLIENT_SECRET",
+  "AZURE_CLIENT_CERTIFICATE_PATH",
+  "AZURE_FEDERATED_TOKEN_FILE",
+  "AZURE_TOKEN_CREDENTIALS",
+  "AZURE_USERNAME",
+  "AZURE_PASSWORD",
+  "IDENTITY_SERVER_THUMBPRINT",
+  "MSI_ENDPOINT",
+  "MSI_SECRET",
+  "IMDS_ENDPOINT",
+  "PGPASSWORD",
+  "AZURE_LOG_LEVEL",
+];
+
+export function childEnv(emulatorEnv: Record<string, string>, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of REMOVED) delete env[key];
+  return { ...env, ...emulatorEnv, ...extra };
+}
+
+/**
+ * Parent side of a child run: forks dist/child.js with the given environment, waits (bounded)
+ * for its IPC answer and exit, and turns any failure into an error with the child's stderr.
+ */
 
 const childPath = fileURLToPath(new URL("./child.js", import.meta.url));
 const keepChars = 4000;

@@ -1,0 +1,16 @@
+/** All scenarios, in the order they run. */
+import type { Scenario } from "../scenario.js";
+import { churnScenario } from "./churn.js";
+import { providerCallScenario } from "./provider-call.js";
+import { shortLivedTokensScenario } from "./short-lived-tokens.js";
+import { slowDeveloperCredentialScenario } from "./slow-developer-credential.js";
+import { stormScenario } from "./storm.js";
+
+export const SCENARIOS: readonly Scenario[] = [
+  stormScenario(false),
+  stormScenario(true),
+  slowDeveloperCredentialScenario,
+  churnScenario,
+  shortLivedTokensScenario,
+  providerCallScenario,
+];
