@@ -1,5 +1,6 @@
 import { decodeTokenClaims, type EntraTokenClaims } from "./decode-token-claims.js";
 import { EntraAuthError } from "./entra-auth-error.js";
+import { invalidOption, describeType } from "./invalid-option.js";
 import { logger } from "./logger.js";
 
 /**
@@ -127,12 +128,15 @@ export function resolveRoleName(token: string, options: RoleNameOptions = {}): R
  * ```
  */
 export function assertRoleNameOptions(options: Pick<RoleNameOptions, "username" | "fallbackUsername">): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw invalidOption("options", "an object (or left out)", options);
+  }
   for (const name of ["username", "fallbackUsername"] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
       throw new EntraAuthError(
         "INVALID_OPTION",
-        `The ${name} option must be a non-empty string (the PostgreSQL role name); leave it unset to read the role name from the token.`,
+        `The ${name} option must be a non-empty string (the PostgreSQL role name; got ${describeType(value)}); leave it unset to read the role name from the token.`,
       );
     }
   }
