@@ -1,7 +1,10 @@
 /** All scenarios, in the order they run. */
 import type { Scenario } from "./scenario.js";
 import { churnScenario } from "./scenarios/churn.js";
+import { firstRequest429Scenario } from "./scenarios/first-request-429.js";
+import { manyProcessesScenario } from "./scenarios/many-processes.js";
 import { providerCallScenario } from "./scenarios/provider-call.js";
+import { redactionScenario } from "./scenarios/redaction.js";
 import { shortLivedTokensScenario } from "./scenarios/short-lived-tokens.js";
 import { slowDeveloperCredentialScenario } from "./scenarios/slow-developer-credential.js";
 import { stormScenario } from "./scenarios/storm.js";
@@ -13,4 +16,7 @@ export const SCENARIOS: readonly Scenario[] = [
   churnScenario,
   shortLivedTokensScenario,
   providerCallScenario,
+  firstRequest429Scenario,
+  manyProcessesScenario,
+  redactionScenario,
 ];
