@@ -75,8 +75,14 @@ export function createEntraTokenSource(
   };
   return {
     getAccessToken(context?: EntraTokenRequestContext): Promise<AccessToken> {
-      const request = requestFor(context?.host);
+      if (context !== undefined && (typeof context !== "object" || context === null)) {
+        return Promise.reject(invalidOption("context", "an object ({ host?, abortSignal? }) or left out", context));
+      }
       const abortSignal = context?.abortSignal;
+      if (abortSignal !== undefined && typeof (abortSignal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
+        return Promise.reject(invalidOption("abortSignal", "an AbortSignal", abortSignal));
+      }
+      const request = requestFor(typeof context?.host === "string" ? context.host : undefined);
       return sharedTokenCache.getToken(credential, abortSignal === undefined ? request : { ...request, abortSignal });
     },
   };

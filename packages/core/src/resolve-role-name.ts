@@ -88,6 +88,10 @@ const claimDescriptions = {
  * ```
  */
 export function resolveRoleName(token: string, options: RoleNameOptions = {}): ResolvedRoleName {
+  if (typeof options !== "object" || options === null) throw invalidOption("options", "an object (or left out)", options);
+  if (options.env !== undefined && (typeof options.env !== "object" || options.env === null)) {
+    throw invalidOption("env", "an object of environment variables, like process.env", options.env);
+  }
   const explicit = nonEmpty(options.username);
   if (explicit) return decided(explicit, "username", "the username option");
   const configured = nonEmpty(options.configuredUsername);

@@ -2,7 +2,7 @@
 // first connection), that the message names the fix, and that no token shows anywhere in it.
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { assertRoleNameOptions, createEntraTokenSource, EntraAuthError, getEntraToken, type EntraAuthErrorCode } from "../src/index.js";
+import { assertRoleNameOptions, createEntraTokenSource, EntraAuthError, getEntraToken, resolveRoleName, resolveScopes, type EntraAuthErrorCode } from "../src/index.js";
 import { alice, fakeCredential, fakeJwt, tokenFor } from "./fake-jwt.js";
 
 const token = fakeJwt({ ...alice, marker: "bad-inputs" });
@@ -56,6 +56,9 @@ const rows: Row[] = [
   { input: "getEntraToken tenantId: 72", run: () => direct(() => getEntraToken(good, ["s/.default"], { tenantId: 72 as never })), code: "INVALID_OPTION", when: "first connection", fix: /tenantId option must be a non-empty string/ },
   { input: 'username: ""', run: () => ({ setUp: () => (assertRoleNameOptions({ username: "" }), { getAccessToken: () => Promise.resolve() }) }), code: "INVALID_OPTION", when: "set-up", fix: /username option must be a non-empty string \(the PostgreSQL role name/ },
   { input: "role name options: null", run: () => ({ setUp: () => (assertRoleNameOptions(null as never), { getAccessToken: () => Promise.resolve() }) }), code: "INVALID_OPTION", when: "set-up", fix: /options argument must be an object/ },
+  { input: "resolveScopes options: null", run: () => ({ setUp: () => (resolveScopes(null as never), { getAccessToken: () => Promise.resolve() }) }), code: "INVALID_OPTION", when: "set-up", fix: /options argument must be an object/ },
+  { input: "resolveRoleName env: a string", run: () => direct(async () => resolveRoleName(token, { env: "PGUSER=x" as never })), code: "INVALID_OPTION", when: "first connection", fix: /env option must be an object of environment variables/ },
+  { input: "getAccessToken abortSignal: a string", run: () => direct(() => createEntraTokenSource(good).getAccessToken({ abortSignal: "stop" as never })), code: "INVALID_OPTION", when: "first connection", fix: /abortSignal option must be an AbortSignal/ },
   { input: "credential returns null", run: () => source(answering(() => null)), code: "TOKEN_ACQUISITION_FAILED", when: "first connection", fix: /returned null\. Check that the credential is signed in/ },
   { input: "credential throws with the token in its message", run: () => source(answering(() => { throw new Error(`bad answer ${token}`); })), code: "TOKEN_ACQUISITION_FAILED", when: "first connection", fix: /\[redacted token\]\. Check that the credential can sign in here/ },
   { input: "credential returns an empty token", run: () => source(answering(() => ({ token: "", expiresOnTimestamp: Date.now() + 60_000 }))), code: "INVALID_TOKEN", when: "first connection", fix: /getToken must resolve to \{ token: string/ },
