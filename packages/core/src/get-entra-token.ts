@@ -143,8 +143,12 @@ function jwtExpiry(token: string): number | undefined {
   }
 }
 
-/** A foreign message as one sentence: trimmed, ending in exactly one full stop. */
-function sentence(text: string): string {
+/** Longest part of a credential's message quoted in ours (the cause keeps all of it, redacted). */
+const maxQuotedChars = 2_000;
+
+/** A foreign message as one sentence: trimmed, at most 2,000 characters, ending in exactly one full stop. */
+function sentence(full: string): string {
+  const text = full.length > maxQuotedChars ? `${full.slice(0, maxQuotedChars)} [… ${full.length - maxQuotedChars} more characters in cause]` : full;
   let end = text.length;
   while (end > 0 && (text[end - 1] === "." || text[end - 1]!.trim() === "")) end -= 1;
   const trimmed = text.slice(0, end).trim();

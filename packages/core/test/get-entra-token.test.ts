@@ -59,6 +59,14 @@ describe("getEntraToken", () => {
     expect(error.message).toContain("no az login. Check"); // one full stop, not ".."
   });
 
+  it("quotes at most 2,000 characters of a huge credential message; the cause keeps it all", async () => {
+    const huge = `${"x".repeat(5_000)} end`;
+    const error = await failure(getEntraToken(fakeCredential(() => Promise.reject(new Error(huge))), scopes));
+    expect(error.message.length).toBeLessThan(2_500);
+    expect(error.message).toContain("more characters in cause]. Check");
+    expect((error.cause as Error).message).toBe(huge);
+  });
+
   it("removes a token that a credential's error message contains", async () => {
     const leaked = fakeJwt({ upn: "x@contoso.com" });
     const error = await failure(getEntraToken(fakeCredential(() => { throw new Error(`bad response ${leaked}`); }), scopes));
