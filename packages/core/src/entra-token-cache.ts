@@ -44,10 +44,13 @@ const throwingCallbacks = new WeakSet<object>();
  *   `refreshBeforeExpiryMs` before expiry, at most half its lifetime);
  * - from there it is still returned at once while one background refresh runs;
  * - only in the last `expiryMarginMs` (at most a quarter of its lifetime) do callers wait;
- * - concurrent callers share one credential call;
- * - a failed refresh keeps serving the valid token and retries with capped exponential backoff;
+ * - concurrent callers share one credential call; transient failures of that call (429 with
+ *   `Retry-After`, 408, 5xx, reset connections) are retried inside it, within `timeoutMs`;
+ * - a failed refresh keeps serving the valid token and retries with capped exponential backoff,
+ *   at most one credential call per backoff step (also inside the last margin before expiry);
  *   without a valid token the error goes to the callers waiting for that attempt, and the next
- *   caller starts a new attempt.
+ *   caller starts a new attempt;
+ * - `onTokenEvent` callbacks that throw are logged once and never fail a request.
  * Entries are held per credential object (a `WeakMap`), so they never mix credentials and go away
  * with the credential; at most 32 scope/tenant entries are kept per credential.
  */
