@@ -1,7 +1,10 @@
 /** All scenarios, in the order they run. */
 import type { Scenario } from "../scenario.js";
 import { churnScenario } from "./churn.js";
+import { firstRequest429Scenario } from "./first-request-429.js";
+import { manyProcessesScenario } from "./many-processes.js";
 import { providerCallScenario } from "./provider-call.js";
+import { redactionScenario } from "./redaction.js";
 import { shortLivedTokensScenario } from "./short-lived-tokens.js";
 import { slowDeveloperCredentialScenario } from "./slow-developer-credential.js";
 import { stormScenario } from "./storm.js";
@@ -13,4 +16,7 @@ export const SCENARIOS: readonly Scenario[] = [
   churnScenario,
   shortLivedTokensScenario,
   providerCallScenario,
+  firstRequest429Scenario,
+  manyProcessesScenario,
+  redactionScenario,
 ];

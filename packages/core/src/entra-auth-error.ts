@@ -9,7 +9,8 @@
  * - `TOKEN_EXPIRED`: the credential returned a token that has already expired.
  * - `TOKEN_NOT_JWT`: a role name was needed but the token is not a JWT.
  * - `INVALID_SCOPE`: the `scope` option is empty or not a string.
- * - `INVALID_OPTION`: another option has the wrong type.
+ * - `INVALID_OPTION`: an options argument or another option has the wrong type or value.
+ * - `INSECURE_CONNECTION`: a token was about to be sent over a connection without TLS.
  * - `INVALID_SEQUELIZE_INSTANCE`: the object given has no `beforeConnect` hook API.
  * - `ROLE_NAME_UNRESOLVED`: no rule produced a PostgreSQL role name.
  *
@@ -32,6 +33,7 @@ export type EntraAuthErrorCode =
   | "TOKEN_NOT_JWT"
   | "INVALID_SCOPE"
   | "INVALID_OPTION"
+  | "INSECURE_CONNECTION"
   | "INVALID_SEQUELIZE_INSTANCE"
   | "ROLE_NAME_UNRESOLVED";
 

@@ -2,7 +2,10 @@ import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import type { EntraTokenCacheOptions, EntraTokenEvent } from "./entra-token-cache-options.js";
 import { EntraAuthError } from "./entra-auth-error.js";
 import { getEntraToken } from "./get-entra-token.js";
+import { redactError } from "./redact-error.js";
+import { redactTokens } from "./redact-tokens.js";
 import { logger } from "./logger.js";
+import { transientFailures } from "./transient-failure.js";
 
 /** One request to {@link EntraTokenCache.getToken}. */
 export interface EntraTokenCacheRequest {
@@ -30,6 +33,10 @@ interface Entry {
 const defaults = { refreshBeforeExpiryMs: 120_000, expiryMarginMs: 30_000, retryInitialMs: 1_000, retryMaxMs: 30_000 };
 const defaultTimeoutMs = 30_000;
 const maxEntriesPerCredential = 32;
+/** Retries of transient failures inside one shared attempt: jittered exponential backoff, as Azure's HTTP pipeline. */
+const transientRetry = { initialMs: 1_000, maxMs: 16_000, maxAttempts: 6 };
+/** onTokenEvent callbacks that threw once (warned about once each). */
+const throwingCallbacks = new WeakSet<object>();
 
 /**
  * Tokens per credential, scope and tenant, with refresh-ahead and single-flight:
@@ -37,10 +44,13 @@ const maxEntriesPerCredential = 32;
  *   `refreshBeforeExpiryMs` before expiry, at most half its lifetime);
  * - from there it is still returned at once while one background refresh runs;
  * - only in the last `expiryMarginMs` (at most a quarter of its lifetime) do callers wait;
- * - concurrent callers share one credential call;
- * - a failed refresh keeps serving the valid token and retries with capped exponential backoff;
+ * - concurrent callers share one credential call; transient failures of that call (429 with
+ *   `Retry-After`, 408, 5xx, reset connections) are retried inside it, within `timeoutMs`;
+ * - a failed refresh keeps serving the valid token and retries with capped exponential backoff,
+ *   at most one credential call per backoff step (also inside the last margin before expiry);
  *   without a valid token the error goes to the callers waiting for that attempt, and the next
- *   caller starts a new attempt.
+ *   caller starts a new attempt;
+ * - `onTokenEvent` callbacks that throw are logged once and never fail a request.
  * Entries are held per credential object (a `WeakMap`), so they never mix credentials and go away
  * with the credential; at most 32 scope/tenant entries are kept per credential.
  */
@@ -58,18 +68,23 @@ export class EntraTokenCache {
     const expires = token.expiresOnTimestamp;
     const lifetime = Math.max(0, expires - entry.obtainedAt);
     const mustRefreshAt = expires - Math.min(options.expiryMarginMs ?? defaults.expiryMarginMs, lifetime / 4);
-    if (now >= mustRefreshAt) return this.#waitOrKeep(entry, credential, request, token);
+    if (now >= mustRefreshAt) {
+      // Inside the backoff after a failed refresh: keep the still-valid token, no new credential call.
+      if (entry.inflight !== undefined || now >= entry.retryAt) return this.#waitOrKeep(entry, credential, request, token);
+      emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: expires });
+      return (entry.settled ??= Promise.resolve(token));
+    }
     const refreshAfter = token.refreshAfterTimestamp;
     const refreshAt =
       typeof refreshAfter === "number" && refreshAfter > entry.obtainedAt
         ? Math.min(refreshAfter, mustRefreshAt)
         : expires - Math.min(options.refreshBeforeExpiryMs ?? defaults.refreshBeforeExpiryMs, lifetime / 2);
     if (now >= refreshAt && entry.inflight === undefined && now >= entry.retryAt) {
-      request.onTokenEvent?.({ type: "backgroundRefresh", scopes: request.scopes, expiresOnTimestamp: expires });
+      emit(request, { type: "backgroundRefresh", scopes: request.scopes, expiresOnTimestamp: expires });
       logger.verbose(`Refreshing the token for scope ${request.scopes.join(" ")} in the background`);
       this.#start(entry, credential, request).catch(() => undefined);
     }
-    request.onTokenEvent?.({ type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: expires });
+    emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: expires });
     return (entry.settled ??= Promise.resolve(token));
   }
 
@@ -115,7 +130,8 @@ export class EntraTokenCache {
   #start(entry: Entry, credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
     const { scopes } = request;
     const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
-    request.onTokenEvent?.({ type: "credentialCall", scopes });
+    const deadline = Date.now() + timeoutMs;
+    emit(request, { type: "credentialCall", scopes });
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -129,10 +145,7 @@ export class EntraTokenCache {
         reject(error);
       }, timeoutMs);
     });
-    const call = getEntraToken(credential, [...scopes], {
-      ...(request.tenantId !== undefined && { tenantId: request.tenantId }),
-      abortSignal: controller.signal,
-    });
+    const call = callWithTransientRetries(credential, request, controller.signal, deadline);
     const attempt = Promise.race([call, timeout]).then(
       (token) => {
         entry.token = token;
@@ -147,8 +160,13 @@ export class EntraTokenCache {
         const options = { ...defaults, ...(request.cache || {}) };
         const retryInMs = Math.min(options.retryMaxMs, options.retryInitialMs * 2 ** (entry.failures - 1));
         entry.retryAt = Date.now() + retryInMs;
-        logger.warning(`Token request for scope ${scopes.join(" ")} failed (${error.message}); a cached token, if still valid, is served and the next background attempt waits ${retryInMs} ms`);
-        request.onTokenEvent?.({ type: "refreshFailed", scopes, error, retryInMs });
+        const valid = entry.token !== undefined && Date.now() < entry.token.expiresOnTimestamp ? entry.token : undefined;
+        const next =
+          valid === undefined
+            ? "no valid token is cached, so the connections waiting for it fail; the next connection tries again"
+            : `the cached token stays in use until it expires at ${new Date(valid.expiresOnTimestamp).toISOString()}; the next attempt is in ${retryInMs} ms at the earliest`;
+        logger.warning(`Token request for scope ${scopes.join(" ")} failed (${describeError(error)}); ${next}`);
+        emit(request, { type: "refreshFailed", scopes, error, retryInMs });
         throw error;
       },
     );
@@ -162,6 +180,79 @@ export class EntraTokenCache {
   }
 }
 
+/**
+ * One shared attempt: calls the credential and, while its failures are transient (HTTP 429 or 5xx
+ * from the identity endpoint, a reset connection), calls it again after the wait the endpoint asked
+ * for (`Retry-After`) or a jittered exponential backoff, as long as the wait ends before `deadline`
+ * (the attempt's `timeoutMs`). Other failures end the attempt at once.
+ */
+async function callWithTransientRetries(
+  credential: TokenCredential,
+  request: EntraTokenCacheRequest,
+  signal: AbortSignal,
+  deadline: number,
+): Promise<AccessToken> {
+  const scopeText = request.scopes.join(" ");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getEntraToken(credential, [...request.scopes], {
+        ...(request.tenantId !== undefined && { tenantId: request.tenantId }),
+        abortSignal: signal,
+      });
+    } catch (error) {
+      const transient = typeof error === "object" && error !== null ? transientFailures.get(error) : undefined;
+      if (transient === undefined || signal.aborted || attempt >= transientRetry.maxAttempts) throw error;
+      const backoff = Math.min(transientRetry.maxMs, transientRetry.initialMs * 2 ** (attempt - 1));
+      const waitMs = Math.ceil(transient.retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2));
+      if (Date.now() + waitMs >= deadline) throw error;
+      logger.info(`Token request for scope ${scopeText} got a transient failure (${transient.reason}); retrying in ${waitMs} ms (attempt ${attempt + 1})`);
+      await sleep(waitMs, signal);
+      if (signal.aborted) throw error;
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Calls the application's onTokenEvent; a callback that throws (or rejects) never fails a connection. */
+function emit(request: EntraTokenCacheRequest, event: EntraTokenEvent): void {
+  const callback = request.onTokenEvent;
+  if (callback === undefined) return;
+  try {
+    const result: unknown = callback(event);
+    if (typeof result === "object" && result !== null && typeof (result as PromiseLike<unknown>).then === "function") {
+      (result as PromiseLike<unknown>).then(undefined, (error: unknown) => callbackFailed(callback, error));
+    }
+  } catch (error) {
+    callbackFailed(callback, error);
+  }
+}
+
+function callbackFailed(callback: object, error: unknown): void {
+  if (throwingCallbacks.has(callback)) return;
+  throwingCallbacks.add(callback);
+  logger.warning(
+    `The onTokenEvent callback threw (${describeError(error)}); the token request went on. ` +
+      "Fix the callback: this warning is logged once per callback",
+  );
+}
+
+/** A short description of an error for a log line: its code if it has one, and its (redacted) message. */
+function describeError(error: unknown): string {
+  if (EntraAuthError.isInstance(error)) return `${error.code}: ${error.message}`;
+  return redactTokens(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}
+
 function newEntry(): Entry {
   return { token: undefined, settled: undefined, obtainedAt: 0, inflight: undefined, failures: 0, retryAt: 0 };
 }
@@ -172,8 +263,30 @@ export function entraTokenCacheKey(scopes: readonly string[], tenantId: string |
 }
 
 function abortError(signal: AbortSignal): EntraAuthError {
-  return new EntraAuthError("ABORTED", "The token request was aborted by the caller's abort signal.", { cause: signal.reason });
+  return new EntraAuthError("ABORTED", "The token request was aborted by the caller's abort signal.", { cause: redactError(signal.reason) });
 }
 
-/** The cache every adapter uses unless its options say `cache: false`. */
-export const sharedTokenCache: EntraTokenCache = new EntraTokenCache();
+/**
+ * The key of the cache shared by every copy of this package in the process (ESM and CommonJS
+ * builds, duplicate installs). Bump the version when {@link EntraTokenCacheRequest} or the
+ * behaviour callers rely on changes incompatibly: copies with another version keep their own cache.
+ */
+const sharedCacheKey = Symbol.for("@azure/postgresql-auth-core.tokenCache.v1");
+
+/**
+ * The cache every adapter uses unless its options say `cache: false`: one per process, shared by
+ * every copy of this package of the same cache version (the first copy loaded creates it), so an
+ * application that loads both the ESM and the CommonJS build makes one credential call, not two.
+ */
+export const sharedTokenCache: EntraTokenCache = sharedCache();
+
+function sharedCache(): EntraTokenCache {
+  const slot = globalThis as unknown as Record<symbol, unknown>;
+  const existing = slot[sharedCacheKey];
+  if (typeof existing === "object" && existing !== null && typeof (existing as EntraTokenCache).getToken === "function") {
+    return existing as EntraTokenCache;
+  }
+  const cache = new EntraTokenCache();
+  Object.defineProperty(globalThis, sharedCacheKey, { value: cache, enumerable: false, configurable: false, writable: false });
+  return cache;
+}

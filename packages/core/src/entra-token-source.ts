@@ -1,6 +1,7 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { assertTokenCredential } from "./assert-token-credential.js";
 import { EntraAuthError } from "./entra-auth-error.js";
+import { invalidOption } from "./invalid-option.js";
 import { entraTokenCacheKey, sharedTokenCache, type EntraTokenCacheRequest } from "./entra-token-cache.js";
 import type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-options.js";
 import { resolveScopes } from "./resolve-scopes.js";
@@ -40,8 +41,12 @@ export interface EntraTokenSource {
  * Checks the credential and options at once (so that set-up fails early, with an
  * {@link EntraAuthError} naming the fix) and returns the {@link EntraTokenSource} that adapters
  * call on every new connection. Tokens come from the shared cache (refresh-ahead, single-flight)
- * unless `options.cache` is `false`. The token it returns carries its expiry
- * (`expiresOnTimestamp`), for drivers that want to know when to ask again.
+ * unless `options.cache` is `false`. The token it returns carries its effective expiry
+ * (`expiresOnTimestamp`: the earlier of the credential's value and the JWT's `exp` claim), for
+ * drivers that want to know when to ask again (Knex's `expirationChecker`, MikroORM).
+ *
+ * Every option is checked here: a wrong type throws `INVALID_OPTION` naming the option and the
+ * expected type, so a mistake fails at set-up rather than at the first connection.
  *
  * @example
  * ```ts
@@ -54,7 +59,7 @@ export function createEntraTokenSource(
   options: GetEntraTokenPasswordOptions = {},
 ): EntraTokenSource {
   assertTokenCredential(credential, "createEntraTokenSource");
-  assertCacheOptions(options);
+  assertTokenSourceOptions(options);
   const configuredScopes = options.scope === undefined ? undefined : resolveScopes({ scope: options.scope });
   const { tenantId, cache, timeoutMs, onTokenEvent } = options;
   // One request per host, built once: this runs for every new connection.
@@ -70,29 +75,63 @@ export function createEntraTokenSource(
   };
   return {
     getAccessToken(context?: EntraTokenRequestContext): Promise<AccessToken> {
-      const request = requestFor(context?.host);
+      if (context !== undefined && (typeof context !== "object" || context === null)) {
+        return Promise.reject(invalidOption("context", "an object ({ host?, abortSignal? }) or left out", context));
+      }
       const abortSignal = context?.abortSignal;
+      if (abortSignal !== undefined && typeof (abortSignal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
+        return Promise.reject(invalidOption("abortSignal", "an AbortSignal", abortSignal));
+      }
+      const request = requestFor(typeof context?.host === "string" ? context.host : undefined);
       return sharedTokenCache.getToken(credential, abortSignal === undefined ? request : { ...request, abortSignal });
     },
   };
 }
 
-function assertCacheOptions(options: GetEntraTokenPasswordOptions): void {
-  const invalid = (option: string, expected: string) =>
-    new EntraAuthError("INVALID_OPTION", `The ${option} option must be ${expected}.`);
-  const { cache, timeoutMs, onTokenEvent } = options;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
-    throw invalid("timeoutMs", "a positive number of milliseconds");
+/** The largest delay Node's timers support (2**31 - 1 ms, about 24.8 days); longer ones fire at once. */
+const maxTimerMs = 2 ** 31 - 1;
+const cacheSettings = ["refreshBeforeExpiryMs", "expiryMarginMs", "retryInitialMs", "retryMaxMs"] as const;
+
+/**
+ * Checks every option of {@link GetEntraTokenPasswordOptions} and throws `INVALID_OPTION` naming
+ * the option and the expected type (`INVALID_SCOPE` for the scope, checked by resolveScopes).
+ */
+function assertTokenSourceOptions(options: unknown): asserts options is GetEntraTokenPasswordOptions {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw invalidOption("options", "an object (or left out)", options);
   }
-  if (onTokenEvent !== undefined && typeof onTokenEvent !== "function") throw invalid("onTokenEvent", "a function");
+  const { host, tenantId, cache, timeoutMs, onTokenEvent } = options as GetEntraTokenPasswordOptions;
+  if (host !== undefined && (typeof host !== "string" || host.trim() === "")) {
+    throw invalidOption("host", "a non-empty string (the server host name)", host);
+  }
+  if (tenantId !== undefined && (typeof tenantId !== "string" || tenantId.trim() === "")) {
+    throw invalidOption("tenantId", "a non-empty string (a tenant id or domain)", tenantId);
+  }
+  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs <= maxTimerMs)) {
+    throw invalidOption("timeoutMs", `a number of milliseconds above 0 and at most ${maxTimerMs} (the longest timer Node supports)`, timeoutMs);
+  }
+  if (onTokenEvent !== undefined && typeof onTokenEvent !== "function") throw invalidOption("onTokenEvent", "a function", onTokenEvent);
   if (cache === undefined || cache === false) return;
-  if (typeof cache !== "object" || cache === null) {
-    throw invalid("cache", "false (no caching) or an object of cache settings");
+  if (typeof cache !== "object" || cache === null || Array.isArray(cache)) {
+    throw invalidOption("cache", "false (no caching) or an object of cache settings", cache);
   }
-  for (const key of ["refreshBeforeExpiryMs", "expiryMarginMs", "retryInitialMs", "retryMaxMs"] as const) {
-    const value = cache[key];
-    if (value !== undefined && !(typeof value === "number" && value >= 0 && Number.isFinite(value))) {
-      throw invalid(`cache.${key}`, "a number of milliseconds, zero or more");
+  for (const key of Object.keys(cache)) {
+    if (!(cacheSettings as readonly string[]).includes(key)) {
+      throw new EntraAuthError(
+        "INVALID_OPTION",
+        `The cache option has an unknown setting "${key.slice(0, 64)}"; the settings are ${cacheSettings.join(", ")}.`,
+      );
     }
+  }
+  for (const key of cacheSettings) {
+    const value = cache[key];
+    if (value !== undefined && !(typeof value === "number" && value >= 0 && value <= maxTimerMs)) {
+      throw invalidOption(`cache.${key}`, `a number of milliseconds from 0 to ${maxTimerMs}`, value);
+    }
+  }
+  const initial = cache.retryInitialMs;
+  const max = cache.retryMaxMs;
+  if (initial !== undefined && max !== undefined && initial > max) {
+    throw new EntraAuthError("INVALID_OPTION", `The cache.retryInitialMs option (${initial}) must not exceed cache.retryMaxMs (${max}).`);
   }
 }

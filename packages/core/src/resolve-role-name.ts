@@ -1,5 +1,6 @@
 import { decodeTokenClaims, type EntraTokenClaims } from "./decode-token-claims.js";
 import { EntraAuthError } from "./entra-auth-error.js";
+import { invalidOption, describeType } from "./invalid-option.js";
 import { logger } from "./logger.js";
 
 /**
@@ -89,6 +90,10 @@ const claimDescriptions = {
  * ```
  */
 export function resolveRoleName(token: string, options: RoleNameOptions = {}): ResolvedRoleName {
+  if (typeof options !== "object" || options === null) throw invalidOption("options", "an object (or left out)", options);
+  if (options.env !== undefined && (typeof options.env !== "object" || options.env === null)) {
+    throw invalidOption("env", "an object of environment variables, like process.env", options.env);
+  }
   const explicit = nonEmpty(options.username);
   if (explicit) return decided(explicit, "username", "the username option");
   const configured = nonEmpty(options.configuredUsername);
@@ -129,12 +134,15 @@ export function resolveRoleName(token: string, options: RoleNameOptions = {}): R
  * ```
  */
 export function assertRoleNameOptions(options: Pick<RoleNameOptions, "username" | "fallbackUsername">): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw invalidOption("options", "an object (or left out)", options);
+  }
   for (const name of ["username", "fallbackUsername"] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
       throw new EntraAuthError(
         "INVALID_OPTION",
-        `The ${name} option must be a non-empty string (the PostgreSQL role name); leave it unset to read the role name from the token.`,
+        `The ${name} option must be a non-empty string (the PostgreSQL role name; got ${describeType(value)}); leave it unset to read the role name from the token.`,
       );
     }
   }

@@ -1,7 +1,7 @@
 import type { AccessToken } from "@azure/core-auth";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
-import { EntraAuthError, type EntraTokenEvent } from "../src/index.js";
+import { EntraAuthError, logger, type EntraTokenEvent } from "../src/index.js";
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
@@ -160,7 +160,7 @@ describe("EntraTokenCache", () => {
       expect(result.status).toBe("rejected");
       const error = (result as PromiseRejectedResult).reason as EntraAuthError;
       expect(error.code).toBe("TOKEN_ACQUISITION_FAILED");
-      expect(error.cause).toBe(original);
+      expect(error.cause).toMatchObject({ name: "Error", message: original.message }); // a redacted copy
     }
     fail = false;
     await expect(cache.getToken(credential, { scopes })).resolves.toMatchObject({ token: expect.any(String) });
@@ -246,4 +246,136 @@ describe("EntraTokenCache", () => {
     expect(events.map((e) => e.type)).toEqual(["credentialCall", "cacheHit"]);
     expect(JSON.stringify(events)).not.toContain(token.token);
   });
+
+  it("an outage in the last quarter of the token's life: one credential call per backoff step, the valid token served", async () => {
+    let fail = false;
+    const credential = fakeCredential(() => {
+      if (fail) throw new Error("endpoint down");
+      return { token: fakeJwt({}), expiresOnTimestamp: Date.now() + 60 * minute };
+    });
+    const good = await cache.getToken(credential, { scopes });
+    fail = true;
+    vi.setSystemTime(good.expiresOnTimestamp - 29_000); // inside the 30 s margin: callers would wait
+    // 29 s of connections every 100 ms: backoff 1, 2, 4, 8, 16 s allows at most 5 calls.
+    for (let t = 0; t < 28_900; t += 100) {
+      expect(await cache.getToken(credential, { scopes })).toBe(good);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(credential.calls.length - 1).toBeLessThanOrEqual(5);
+    expect(credential.calls.length - 1).toBeGreaterThanOrEqual(4);
+  });
+
+  it("an onTokenEvent callback that throws never fails a request and is warned about once", async () => {
+    const credential = controlledCredential();
+    const warnings = captureLog("warning");
+    try {
+      const onTokenEvent = () => {
+        throw new Error("telemetry broke");
+      };
+      const asyncThrower = async () => {
+        throw new Error("async telemetry broke");
+      };
+      const first = await cache.getToken(credential, { scopes, onTokenEvent });
+      expect(await cache.getToken(credential, { scopes, onTokenEvent })).toBe(first);
+      expect(await cache.getToken(credential, { scopes, onTokenEvent: asyncThrower })).toBe(first);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(warnings.lines.filter((l) => l.includes("onTokenEvent callback threw"))).toHaveLength(2); // once per callback
+      expect(warnings.lines.join("\n")).toMatch(/telemetry broke.*once per callback/);
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  it("retries a shared request answered 429 (honouring Retry-After) as one attempt: every caller gets the token", async () => {
+    let n = 0;
+    const credential = fakeCredential(() => {
+      n += 1;
+      if (n === 1) throw Object.assign(new Error("Too many requests"), { statusCode: 429, response: { headers: { "retry-after": "2" } } });
+      return { token: fakeJwt({ n }), expiresOnTimestamp: Date.now() + 60 * minute };
+    });
+    const events: EntraTokenEvent[] = [];
+    const callers = Array.from({ length: 200 }, () => cache.getToken(credential, { scopes, onTokenEvent: (e) => events.push(e) }));
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(credential.calls).toHaveLength(1); // waits the 2 s the endpoint asked for
+    await vi.advanceTimersByTimeAsync(1);
+    const tokens = await Promise.all(callers);
+    expect(new Set(tokens.map((t) => t.token)).size).toBe(1);
+    expect(credential.calls).toHaveLength(2);
+    expect(events.filter((e) => e.type === "refreshFailed")).toHaveLength(0);
+  });
+
+  it.each([
+    ["HTTP 503", { statusCode: 503 }],
+    ["a reset connection", { code: "ECONNRESET" }],
+    ["a 429 deep in the cause chain (DefaultAzureCredential)", { cause: { statusCode: 429, message: "throttled", stack: "" } }],
+  ])("retries %s with jittered backoff within timeoutMs", async (_what, shape) => {
+    let n = 0;
+    const credential = fakeCredential(() => {
+      n += 1;
+      if (n <= 2) throw Object.assign(new Error("transient"), shape);
+      return { token: fakeJwt({ n }), expiresOnTimestamp: Date.now() + 60 * minute };
+    });
+    const result = cache.getToken(credential, { scopes });
+    await vi.advanceTimersByTimeAsync(3_000); // 0.5–1 s, then 1–2 s
+    await expect(result).resolves.toMatchObject({ token: expect.any(String) });
+    expect(credential.calls).toHaveLength(3);
+  });
+
+  it("does not retry a failure that is not transient, nor past timeoutMs", async () => {
+    const notTransient = fakeCredential(() => {
+      throw Object.assign(new Error("AADSTS700016"), { statusCode: 400 });
+    });
+    await expect(cache.getToken(notTransient, { scopes })).rejects.toMatchObject({ code: "TOKEN_ACQUISITION_FAILED" });
+    expect(notTransient.calls).toHaveLength(1);
+    const throttled = fakeCredential(() => {
+      throw Object.assign(new Error("Too many requests"), { statusCode: 429, retryAfterInMs: 10_000 });
+    });
+    const failure = cache.getToken(throttled, { scopes, timeoutMs: 5_000 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await failure).toMatchObject({ code: "TOKEN_ACQUISITION_FAILED", cause: { statusCode: 429 } }); // the wait would pass the deadline
+    expect(throttled.calls).toHaveLength(1);
+  });
+
+  it("logs a failure once, saying truthfully whether a cached token is still served", async () => {
+    let fail = true;
+    const credential = fakeCredential(() => {
+      if (fail) throw new Error("endpoint down.");
+      return { token: fakeJwt({}), expiresOnTimestamp: Date.now() + 60 * minute };
+    });
+    const warnings = captureLog("warning");
+    try {
+      await cache.getToken(credential, { scopes }).catch(() => undefined);
+      expect(warnings.lines).toHaveLength(1);
+      expect(warnings.lines[0]).toMatch(/no valid token is cached/);
+      fail = false;
+      const good = await cache.getToken(credential, { scopes });
+      fail = true;
+      vi.setSystemTime(good.expiresOnTimestamp - 100_000);
+      await cache.getToken(credential, { scopes });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(warnings.lines).toHaveLength(2);
+      expect(warnings.lines[1]).toMatch(/cached token stays in use until/);
+      for (const line of warnings.lines) expect(line).not.toMatch(/\.\./);
+    } finally {
+      warnings.restore();
+    }
+  });
 });
+
+/** Collects what our logger writes at one level (the logger's `log` is replaceable, as @azure/logger documents). */
+function captureLog(level: "warning" | "info" | "verbose") {
+  const target = logger[level];
+  const original = target.log;
+  const enabled = target.enabled;
+  const lines: string[] = [];
+  target.enabled = true;
+  target.log = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+  return {
+    lines,
+    restore: () => {
+      target.log = original;
+      target.enabled = enabled;
+    },
+  };
+}
+

@@ -31,6 +31,9 @@ describe("getEntraToken", () => {
     ["an empty token", () => ({ token: "", expiresOnTimestamp: Date.now() + 60_000 }), "INVALID_TOKEN", /empty access token/],
     ["a non-string token", () => ({ token: 42, expiresOnTimestamp: Date.now() + 60_000 }), "INVALID_TOKEN", /non-string \(number\) access token/],
     ["an expired token", () => ({ token: secret, expiresOnTimestamp: Date.now() - 1000 }), "TOKEN_EXPIRED", /expired at .*clock/],
+    ["a token past its exp claim", () => ({ token: fakeJwt({ exp: Math.floor(Date.now() / 1000) - 60 }), expiresOnTimestamp: Date.now() + 3_600_000 }), "TOKEN_EXPIRED", /expired at .*clock/],
+    ["an expiry in seconds without exp claim", () => ({ token: secret, expiresOnTimestamp: Math.floor(Date.now() / 1000) + 3600 }), "INVALID_TOKEN", /looks like seconds since the epoch, not milliseconds.*no exp claim/],
+    ["no expiry and no exp claim", () => ({ token: secret }), "INVALID_TOKEN", /expiresOnTimestamp is missing.*no exp claim/],
   ];
 
   it.each(rows)("refuses %s", async (_what, answer, code, message) => {
@@ -43,11 +46,25 @@ describe("getEntraToken", () => {
     }
   });
 
-  it("keeps the credential's error as cause", async () => {
-    const original = new Error("CredentialUnavailableError: no az login");
+  it("keeps a redacted copy of the credential's error as cause: class name, message, code, statusCode", async () => {
+    class CredentialUnavailableError extends Error {
+      override name = "CredentialUnavailableError";
+      code = "ENOAZ";
+      statusCode = 401;
+    }
+    const original = new CredentialUnavailableError("no az login.");
     const error = await failure(getEntraToken(fakeCredential(() => Promise.reject(original)), scopes));
-    expect(error.cause).toBe(original);
-    expect(error.message).toContain("no az login");
+    expect(error.cause).not.toBe(original);
+    expect(error.cause).toMatchObject({ name: "CredentialUnavailableError", message: "no az login.", code: "ENOAZ", statusCode: 401 });
+    expect(error.message).toContain("no az login. Check"); // one full stop, not ".."
+  });
+
+  it("quotes at most 2,000 characters of a huge credential message; the cause keeps it all", async () => {
+    const huge = `${"x".repeat(5_000)} end`;
+    const error = await failure(getEntraToken(fakeCredential(() => Promise.reject(new Error(huge))), scopes));
+    expect(error.message.length).toBeLessThan(2_500);
+    expect(error.message).toContain("more characters in cause]. Check");
+    expect((error.cause as Error).message).toBe(huge);
   });
 
   it("removes a token that a credential's error message contains", async () => {
@@ -58,34 +75,41 @@ describe("getEntraToken", () => {
   });
 });
 
-describe("createEntraTokenSource", () => {
+describe("getEntraToken: the JWT's exp claim bounds the expiry", () => {
+  const nowS = () => Math.floor(Date.now() / 1000);
   it.each([
-    ["undefined", undefined],
-    ["null", null],
-    ["a string", "secret"],
-    ["an object without getToken", { token: "x" }],
-  ])("refuses %s as credential at once", (_what, credential) => {
-    expect(() => createEntraTokenSource(credential as never, {})).toThrowError(
-      expect.objectContaining({ code: "CREDENTIAL_REQUIRED", message: expect.stringContaining("credential is required") }),
-    );
+    ["missing", undefined],
+    ["NaN", Number.NaN],
+    ["in seconds", () => nowS() + 7200],
+    ["in microseconds", () => (Date.now() + 7_200_000) * 1000],
+    ["later than exp", () => Date.now() + 7_200_000],
+  ])("expiresOnTimestamp %s: the token's exp wins", async (_what, given) => {
+    const exp = nowS() + 600;
+    const value = typeof given === "function" ? given() : given;
+    const credential = fakeCredential(() => ({ token: fakeJwt({ exp }), expiresOnTimestamp: value as number, refreshAfterTimestamp: Date.now() + 3_600_000 }));
+    const token = await getEntraToken(credential, scopes);
+    expect(token.expiresOnTimestamp).toBe(exp * 1000);
+    expect(token.refreshAfterTimestamp).toBeUndefined(); // past the real expiry: dropped
   });
 
+  it("keeps an earlier expiresOnTimestamp, and the credential's object when nothing changes", async () => {
+    const accessToken = { token: fakeJwt({ exp: Math.floor(Date.now() / 1000) + 3600 }), expiresOnTimestamp: Date.now() + 600_000 };
+    await expect(getEntraToken(fakeCredential(() => accessToken), scopes)).resolves.toBe(accessToken);
+  });
+
+  it("the token source hands out the effective expiry (for Knex expirationChecker, MikroORM)", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const credential = fakeCredential(() => ({ token: fakeJwt({ exp }), expiresOnTimestamp: exp }));
+    const token = await createEntraTokenSource(credential).getAccessToken();
+    expect(token.expiresOnTimestamp).toBe(exp * 1000);
+  });
+});
+
+describe("createEntraTokenSource", () => {
   it("refuses an empty scope at once", () => {
     const credential = fakeCredential(() => tokenFor(alice));
     expect(() => createEntraTokenSource(credential, { scope: "" })).toThrowError(expect.objectContaining({ code: "INVALID_SCOPE" }));
     expect(credential.calls).toHaveLength(0);
-  });
-
-  it.each([
-    ["timeoutMs", { timeoutMs: 0 }],
-    ["timeoutMs", { timeoutMs: "5s" }],
-    ["onTokenEvent", { onTokenEvent: "log" }],
-    ["cache", { cache: true }],
-    ["cache.refreshBeforeExpiryMs", { cache: { refreshBeforeExpiryMs: -1 } }],
-  ])("refuses a bad %s option at once, naming it", (option, options) => {
-    expect(() => createEntraTokenSource(fakeCredential(() => null), options as never)).toThrowError(
-      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining(`The ${option} option`) }),
-    );
   });
 
   it("shares one cached token between sources of the same credential, unless cache is false", async () => {

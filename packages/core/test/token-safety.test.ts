@@ -15,7 +15,7 @@ describe("token safety", () => {
       import * as core from "@azure/postgresql-auth-core";
       const token = ${JSON.stringify(token)};
       const expired = ${JSON.stringify(expiredToken)};
-      const show = (err) => console.log(err.message, JSON.stringify(err), inspect(err, { depth: 5 }));
+      const show = (err) => console.log(err.message, JSON.stringify(err), JSON.stringify(err.cause), inspect(err, { depth: Infinity, showHidden: true }));
       const ok = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600e3 }) };
       const source = core.createEntraTokenSource(ok);
       const got = await source.getAccessToken({ host: "db.postgres.database.azure.com" });
@@ -26,9 +26,11 @@ describe("token safety", () => {
         { getToken: async () => { throw new Error("ManagedIdentityCredential: endpoint unavailable"); } },
         { getToken: async () => null },
         { getToken: async () => ({ token: "", expiresOnTimestamp: 0 }) },
+        { getToken: async () => { throw Object.assign(new Error("echoed " + token), { statusCode: 400, body: { token }, cause: new Error("inner " + token) }); } },
       ];
       for (const credential of failing) {
-        await core.createEntraTokenSource(credential).getAccessToken().catch(show);
+        const onTokenEvent = (event) => console.log(inspect(event, { depth: Infinity, showHidden: true }), JSON.stringify(event));
+        await core.createEntraTokenSource(credential, { onTokenEvent }).getAccessToken().catch(show);
       }
       try { core.resolveRoleName(token.slice(0, 20), { env: {} }); } catch (err) { show(err); }
       console.log("done");
@@ -47,6 +49,8 @@ describe("token safety", () => {
     expect(output).toContain("TOKEN_EXPIRED");
     expect(output).toContain("endpoint unavailable");
     expect(output).toContain("INVALID_TOKEN");
+    expect(output).toContain("echoed [redacted token]"); // the credential's error is there, redacted
+    expect(output).toContain("inner [redacted token]");
     for (const secret of [token, expiredToken, token.split(".")[1]!, token.split(".")[2]!, expiredToken.split(".")[1]!]) {
       expect(output).not.toContain(secret);
     }

@@ -1,6 +1,7 @@
 import {
   assertTokenCredential,
   createEntraTokenSource,
+  EntraAuthError,
   type GetEntraTokenPasswordOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
@@ -10,7 +11,8 @@ const tokenOf = (accessToken: { token: string }): string => accessToken.token;
 
 /**
  * Options of {@link entraTokenProvider}: the scope (default: Azure Database for PostgreSQL's,
- * per cloud), the server host to pick the cloud from, and the tenant.
+ * per cloud), the server host to pick the cloud from, the tenant, the token cache settings, and
+ * whether a token may go to a loopback server without TLS.
  *
  * @example
  * ```ts
@@ -18,7 +20,15 @@ const tokenOf = (accessToken: { token: string }): string => accessToken.token;
  * const options: EntraTokenProviderOptions = { scope: "https://ossrdbms-aad.database.usgovcloudapi.net/.default" };
  * ```
  */
-export interface EntraTokenProviderOptions extends GetEntraTokenPasswordOptions {}
+export interface EntraTokenProviderOptions extends GetEntraTokenPasswordOptions {
+  /**
+   * Allow sending the token over a connection without TLS when the server is on this machine: a
+   * loopback address (`localhost`, `127.0.0.0/8`, `::1`) or a Unix socket, for example a local
+   * authentication proxy that opens the TLS connection to Azure itself. Default `false`: the token
+   * is sent only over TLS. It never allows plaintext to another host.
+   */
+  allowInsecureLoopback?: boolean;
+}
 
 /**
  * A pg password function: pg calls it for every new physical connection (with the connection
@@ -42,6 +52,13 @@ export type EntraPasswordFunction = (connectionParameters?: PgConnectionParamete
  * China host (from `options.host`, or from the connection parameters pg ≥ 8.19 passes) selects
  * that cloud's scope. `options.scope` overrides both.
  *
+ * The token is a password the server receives in clear text, so it is only handed to a connection
+ * that uses TLS: when pg says the connection has no TLS (`ssl: false`, `PGSSLMODE=disable`, or
+ * `sslmode=disable` in the connection string) the connection fails with an `EntraAuthError` of
+ * code `INSECURE_CONNECTION` before any token is fetched. For a server on this machine (a local
+ * proxy) set `allowInsecureLoopback: true`. pg before 8.19 tells the function nothing about the
+ * connection, so there the check cannot run.
+ *
  * @example
  * ```ts
  * import { DefaultAzureCredential } from "@azure/identity";
@@ -62,8 +79,49 @@ export function entraTokenProvider(
 ): EntraPasswordFunction {
   assertTokenCredential(credential, "entraTokenProvider");
   const source = createEntraTokenSource(credential, options);
+  const allowInsecureLoopback = options.allowInsecureLoopback ?? false;
+  if (typeof allowInsecureLoopback !== "boolean") {
+    throw new EntraAuthError(
+      "INVALID_OPTION",
+      `The allowInsecureLoopback option must be a boolean (got ${typeof allowInsecureLoopback}).`,
+    );
+  }
   return (connectionParameters?: PgConnectionParametersLike): Promise<string> => {
+    const refusal = insecureConnectionRefusal(connectionParameters, allowInsecureLoopback);
+    if (refusal !== undefined) return Promise.reject(refusal);
     const host = connectionParameters?.host;
     return source.getAccessToken(typeof host === "string" ? { host } : undefined).then(tokenOf);
   };
+}
+
+/**
+ * The error for a connection without TLS, or undefined when the token may be sent: pg ≥ 8.19
+ * passes its `ConnectionParameters`, whose `ssl` is what pg will use (the `ssl` option, else
+ * `sslmode` from the connection string, else `PGSSLMODE`, else false). Without them nothing is
+ * known (older pg, other callers) and nothing is refused.
+ */
+function insecureConnectionRefusal(
+  parameters: PgConnectionParametersLike | undefined,
+  allowInsecureLoopback: boolean,
+): EntraAuthError | undefined {
+  if (typeof parameters !== "object" || parameters === null || !("ssl" in parameters) || parameters.ssl) return undefined;
+  const host = typeof parameters.host === "string" ? parameters.host : "localhost";
+  const loopback = isLoopback(host);
+  if (allowInsecureLoopback && loopback) return undefined;
+  const where = host.startsWith("/") ? `the Unix socket in ${host}` : `${host}${parameters.port ? `:${parameters.port}` : ""}`;
+  const fromEnv = process.env.PGSSLMODE === "disable" ? " (PGSSLMODE=disable is set in the environment)" : "";
+  return new EntraAuthError(
+    "INSECURE_CONNECTION",
+    `entraTokenProvider refused to send an access token to ${where}: the connection does not use TLS${fromEnv}, so the ` +
+      "server, or anyone in between, would receive a valid token. Azure Database for PostgreSQL requires TLS: set pg's " +
+      "ssl option to { rejectUnauthorized: true } (or PGSSLMODE=verify-full) and remove ssl: false / sslmode=disable." +
+      (loopback
+        ? " For a proxy on this machine, set the allowInsecureLoopback option to true."
+        : " (allowInsecureLoopback only applies to a server on this machine: localhost, 127.0.0.0/8, ::1 or a Unix socket.)"),
+  );
+}
+
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h.startsWith("/") || h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }

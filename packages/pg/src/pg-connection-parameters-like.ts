@@ -13,4 +13,6 @@ export interface PgConnectionParametersLike {
   user?: string | null;
   database?: string | null;
   port?: number | string | null;
+  /** What pg will use for TLS: `false` means no TLS (from `ssl`, `sslmode` in the connection string, or `PGSSLMODE`). */
+  ssl?: unknown;
 }

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { EntraAuthError, entraTokenProvider, type EntraPasswordFunction } from "../src/index.js";
+import { EntraAuthError, entraTokenProvider, getEntraRoleName, type EntraPasswordFunction } from "../src/index.js";
 import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 describe("entraTokenProvider", () => {
@@ -79,4 +79,47 @@ describe("entraTokenProvider", () => {
     await expect(microsoftShape()).resolves.toBe(accessToken.token);
     await pool.end();
   });
+
+  it("refuses to hand a token to a connection without TLS, before asking the credential", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const password = entraTokenProvider(credential);
+    for (const parameters of [
+      { host: "db.postgres.database.azure.com", port: 5432, ssl: false },
+      { host: "127.0.0.1", ssl: false },
+      { host: "/var/run/postgresql", ssl: undefined },
+    ]) {
+      await expect(password(parameters)).rejects.toMatchObject({
+        code: "INSECURE_CONNECTION",
+        message: expect.stringMatching(/does not use TLS.*ssl option to \{ rejectUnauthorized: true \}/),
+      });
+    }
+    expect(credential.calls).toHaveLength(0);
+    await expect(password({ host: "db.postgres.database.azure.com", ssl: true })).resolves.toEqual(expect.any(String));
+    await expect(password({ host: "db.postgres.database.azure.com", ssl: { rejectUnauthorized: true } })).resolves.toEqual(expect.any(String));
+    await expect(password()).resolves.toEqual(expect.any(String)); // pg < 8.19: nothing known, nothing refused
+  });
+
+  it("allowInsecureLoopback lets a token go without TLS to this machine only", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const password = entraTokenProvider(credential, { allowInsecureLoopback: true });
+    for (const host of ["localhost", "127.0.0.1", "::1", "[::1]", "/tmp/.s.PGSQL.5432"]) {
+      await expect(password({ host, ssl: false })).resolves.toEqual(expect.any(String));
+    }
+    await expect(password({ host: "10.0.0.5", ssl: false })).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: expect.stringContaining("allowInsecureLoopback only applies to a server on this machine"),
+    });
+    expect(() => entraTokenProvider(credential, { allowInsecureLoopback: "yes" as never })).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("allowInsecureLoopback option must be a boolean") }),
+    );
+  });
+
+  it("refuses options: null and tenantId: 72 at the factory call with INVALID_OPTION", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    expect(() => entraTokenProvider(credential, null as never)).toThrowError(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("options argument must be an object") }));
+    expect(() => entraTokenProvider(credential, { tenantId: 72 as never })).toThrowError(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("tenantId option") }));
+    await expect(getEntraRoleName(credential, null as never)).rejects.toMatchObject({ code: "INVALID_OPTION" });
+    expect(credential.calls).toHaveLength(0);
+  });
 });
+

@@ -11,7 +11,7 @@ type Config = { username?: string | null; user?: string | null; password?: unkno
 function hookTarget() {
   const listeners: Array<(config: Config) => Promise<void>> = [];
   const target: SequelizeBeforeConnectHook = { beforeConnect: (listener) => void listeners.push(listener) };
-  return { target, run: async (config: Config) => { for (const l of listeners) await l(config); return config; } };
+  return { target, listeners, run: async (config: Config) => { for (const l of listeners) await l(config); return config; } };
 }
 
 const managedIdentity = {
@@ -100,6 +100,20 @@ describe("configureEntraAuthentication with a hook object", () => {
     expect(codeOf(() => configureEntraAuthentication(hookTarget().target, credential, { scope: "" }))).toBe("INVALID_SCOPE");
     expect(codeOf(() => configureEntraAuthentication(hookTarget().target, credential, { username: "" }))).toBe("INVALID_OPTION");
     expect(() => configureEntraAuthentication(hookTarget().target, null as never)).toThrowError(/credential is required/);
+  });
+
+  it.each([
+    ["options: null", null, /options argument must be an object/],
+    ["tenantId: 72", { tenantId: 72 }, /tenantId option must be a non-empty string/],
+    ["timeoutMs: 2**31", { timeoutMs: 2 ** 31 }, /timeoutMs option must be a number of milliseconds above 0 and at most 2147483647/],
+    ["cache: { ttl: 5 }", { cache: { ttl: 5 } }, /unknown setting "ttl"/],
+    ["fallbackUsername: 7", { fallbackUsername: 7 }, /fallbackUsername option must be a non-empty string/],
+  ])("refuses %s at set-up with INVALID_OPTION and registers no hook", (_what, options, message) => {
+    const { target, listeners } = hookTarget();
+    expect(() => configureEntraAuthentication(target, fakeCredential(() => tokenFor(alice)), options as never)).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(message) }),
+    );
+    expect(listeners).toHaveLength(0);
   });
 
   it("refuses a non-JWT token when the role name must come from it", async () => {

@@ -49,6 +49,28 @@ describe("pg with entraTokenProvider", () => {
       await pool.end();
     }
   });
+
+  it("a storm whose first token request is answered 429 loses no connection: one shared attempt, retried", async () => {
+    const principal = emu.principals.servicePrincipal;
+    // The in-process credential has no retries of its own (unlike @azure/identity): only ours retry here.
+    emu.configurePrincipal(principal.name, { failNext: 1, failStatus: 429 });
+    emu.resetStats();
+    const credential = emu.credential(principal.name);
+    const password = entraTokenProvider(credential);
+    const clients = Array.from({ length: 60 }, () =>
+      new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: principal.roleName, password, ssl: { ca: emu.ca, rejectUnauthorized: true } }),
+    );
+    try {
+      const outcomes = await Promise.allSettled(clients.map((c) => c.connect()));
+      expect(outcomes.filter((o) => o.status === "rejected")).toEqual([]);
+      expect(emu.stats().failed).toBe(1);
+      expect(emu.stats().tokenRequests.byPrincipal[principal.name]).toBe(2);
+      expect(emu.stats().logins.ok).toBe(60);
+    } finally {
+      emu.configurePrincipal(principal.name, { failNext: 0, failStatus: undefined });
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  });
 });
 
 describe("what the server refuses", () => {
