@@ -6,7 +6,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PrincipalDirectory } from "./principals.js";
+import type { PrincipalDirectory } from "./principal-directory.js";
 import type { TokenService, TokenWay } from "./token-service.js";
 
 /** Path of the managed identity token route. */

@@ -3,7 +3,8 @@
  * credential, managed identity endpoint, stand-in `az`): per-principal lifetime, latency,
  * injected failures, throttling and request statistics.
  */
-import type { PrincipalDirectory } from "./principals.js";
+import { setTimeout as delay } from "node:timers/promises";
+import type { PrincipalDirectory } from "./principal-directory.js";
 import type { TokenIssuer } from "./token-issuer.js";
 
 /**
@@ -149,21 +150,18 @@ export interface AbortSignalLike {
 }
 
 function sleep(ms: number, signal?: AbortSignalLike): Promise<void> {
-  if (ms <= 0) return signal?.aborted ? Promise.reject(new AbortError("The operation was aborted.")) : Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError("The operation was aborted."));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    if (signal) {
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
-    }
-  });
+  if (signal?.aborted) return Promise.reject(new AbortError("The operation was aborted."));
+  if (ms <= 0) return Promise.resolve();
+  // node:timers/promises wants a real AbortSignal; core-auth's AbortSignalLike is bridged.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  return delay(ms, undefined, { signal: controller.signal }).then(
+    () => signal?.removeEventListener("abort", onAbort),
+    () => {
+      throw new AbortError("The operation was aborted.");
+    },
+  );
 }
 
 /** Handles token requests for all ways. */
@@ -190,10 +188,6 @@ export class TokenService {
     this.directory.tokenPrincipal(name);
     const s = this.state(name);
     s.behaviour = { ...s.behaviour, ...behaviour };
-  }
-
-  behaviour(name: string): PrincipalBehaviour {
-    return { ...this.state(name).behaviour };
   }
 
   snapshot(): EmulatorStats {
