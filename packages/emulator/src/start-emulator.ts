@@ -276,6 +276,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await backend.createRoles(directory.all(), { admins: [entraAdmin] });
 
     const liveBackend = backend;
+    const addPrincipal = async (input: PrincipalInput, addOptions: AddPrincipalOptions = {}): Promise<Principal> => {
+      const principal = resolvePrincipalInput(input, randomUUID);
+      directory.add(principal);
+      try {
+        await writeDirectory(liveBackend);
+        if (addOptions.createRole !== false) await liveBackend.createRoles([principal]);
+      } catch (error) {
+        directory.remove(principal.name);
+        await writeDirectory(liveBackend).catch(() => undefined);
+        throw error;
+      }
+      return principal;
+    };
     front = await startTlsFront({
       port: options.port,
       key: certs.serverKey,
@@ -289,6 +302,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       directory,
       defaultPrincipal: () => defaultPrincipal,
       defaultAzPrincipal: () => principals.user.name,
+      addPrincipal: (input, addOptions) => addPrincipal(input, addOptions),
     });
 
     const defaultRole = directory.get(defaultPrincipal)!.roleName;
@@ -328,19 +342,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       issueToken: (name, issueOptions = {}) =>
         issuer.issue(directory.tokenPrincipal(name), { lifetimeSeconds: service.lifetimeFor(name), ...issueOptions }).token,
       configurePrincipal: (name, behaviour) => service.configure(name, behaviour),
-      addPrincipal: async (input, addOptions = {}) => {
-        const principal = resolvePrincipalInput(input, randomUUID);
-        directory.add(principal);
-        try {
-          await writeDirectory(liveBackend);
-          if (addOptions.createRole !== false) await liveBackend.createRoles([principal]);
-        } catch (error) {
-          directory.remove(principal.name);
-          await writeDirectory(liveBackend).catch(() => undefined);
-          throw error;
-        }
-        return principal;
-      },
+      addPrincipal: (input, addOptions) => addPrincipal(input, addOptions),
       principal: (name) => directory.get(name),
       stats: () => service.snapshot(),
       resetStats: () => service.reset(),

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { AzureCliCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmulatorCredentialError, startEmulator, type Emulator } from "../src/index.js";
+import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, EmulatorCredentialError, startEmulator, type Emulator } from "../src/index.js";
 import { SCOPE, currentUser, refusal } from "./helpers.js";
 
 const execFileAsync = promisify(execFile);
@@ -20,12 +20,9 @@ afterAll(async () => {
 });
 
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...emu.env, ...extra };
-  for (const name of ["AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_SERVER_THUMBPRINT", "MSI_ENDPOINT", "MSI_SECRET", "AZURE_TOKEN_CREDENTIALS"]) {
-    delete env[name];
-  }
-  if (!extra.AZURE_CLIENT_ID) delete env.AZURE_CLIENT_ID;
-  return env;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES) delete env[name];
+  return Object.assign(env, emu.env, extra);
 }
 
 function miRequest(query: string, header = emu.env.IDENTITY_HEADER!): Promise<Response> {
