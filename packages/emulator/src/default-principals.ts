@@ -55,6 +55,9 @@ export const EMULATOR_RESOURCE_GROUP = "emulator-rg";
  */
 export const AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
+/** Client secret of service principals unless given (a local emulator: a fixed, documented value). */
+const DEFAULT_CLIENT_SECRET = "emulator-client-secret";
+
 /** Resource id of a user-assigned managed identity in the emulated subscription. */
 export function userAssignedIdentityResourceId(name: string): string {
   return `/subscriptions/${EMULATOR_SUBSCRIPTION_ID}/resourcegroups/${EMULATOR_RESOURCE_GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
@@ -93,6 +96,7 @@ export function createDefaultPrincipals(passwordRolePassword: string): DefaultPr
       displayName: "reporting-app",
       oid: "5e7f0000-0000-4000-8000-000000000003",
       clientId: "a9900000-0000-4000-8000-000000000003",
+      clientSecret: DEFAULT_CLIENT_SECRET,
     },
     group: {
       kind: "group",
@@ -148,6 +152,7 @@ export function resolvePrincipalInput(input: PrincipalInput, newId: () => string
         displayName,
         oid: input.oid ?? newId(),
         clientId: input.clientId ?? newId(),
+        clientSecret: input.clientSecret ?? DEFAULT_CLIENT_SECRET,
       };
     }
     case "group": {

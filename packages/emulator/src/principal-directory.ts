@@ -2,7 +2,7 @@
  * The emulator's directory (its Entra tenant): principals by name, with lookups by role,
  * object id and client id. Principals can be added at run time.
  */
-import type { ManagedIdentityPrincipal, Principal, TokenPrincipal } from "./principal-types.js";
+import type { ManagedIdentityPrincipal, Principal, ServicePrincipal, TokenPrincipal } from "./principal-types.js";
 
 /** The emulator's directory: principals by name, with lookups by role, oid and client id. */
 export class PrincipalDirectory {
@@ -81,6 +81,15 @@ export class PrincipalDirectory {
       if (selector.clientId && p.clientId.toLowerCase() === selector.clientId.toLowerCase()) return p;
       if (selector.objectId && p.oid.toLowerCase() === selector.objectId.toLowerCase()) return p;
       if (selector.resourceId && p.resourceId.toLowerCase() === selector.resourceId.toLowerCase()) return p;
+    }
+    return undefined;
+  }
+
+  /** The service principal or managed identity with this client (application) id. */
+  byClientId(clientId: string): ServicePrincipal | ManagedIdentityPrincipal | undefined {
+    const wanted = clientId.toLowerCase();
+    for (const p of this.byName.values()) {
+      if ((p.kind === "servicePrincipal" || p.kind === "managedIdentity") && p.clientId.toLowerCase() === wanted) return p;
     }
     return undefined;
   }

@@ -79,6 +79,8 @@ export interface ManagedIdentityPrincipal extends PrincipalBase {
 export interface ServicePrincipal extends PrincipalBase {
   kind: "servicePrincipal";
   clientId: string;
+  /** Client secret the emulator's token endpoint accepts (`ClientSecretCredential`, `AZURE_CLIENT_SECRET`). */
+  clientSecret: string;
 }
 
 /**
@@ -165,7 +167,7 @@ export type PrincipalInput =
       clientId?: string;
       resourceId?: string;
     }
-  | { kind: "servicePrincipal"; name: string; roleName?: string; displayName?: string; oid?: string; clientId?: string }
+  | { kind: "servicePrincipal"; name: string; roleName?: string; displayName?: string; oid?: string; clientId?: string; clientSecret?: string }
   | { kind: "group"; name: string; members?: string[]; roleName?: string; displayName?: string; oid?: string }
   | { kind: "password"; name: string; password: string; roleName?: string };
 

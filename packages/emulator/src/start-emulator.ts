@@ -16,6 +16,7 @@ import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from "./ma
 import { EMULATOR_TENANT_ID, createDefaultPrincipals, resolvePrincipalInput } from "./default-principals.js";
 import { PrincipalDirectory } from "./principal-directory.js";
 import type { DefaultPrincipals, Principal, PrincipalInput } from "./principal-types.js";
+import { federatedSubject, startEntraTokenEndpoint, type EntraTokenEndpoint } from "./entra-token-endpoint.js";
 import { startTlsFront, type TlsFront } from "./tls-front.js";
 import { PUBLIC_CLOUD_RESOURCE, TokenIssuer, type IssueTokenOptions } from "./token-issuer.js";
 import { TokenService, type EmulatorStats, type PrincipalBehaviour } from "./token-service.js";
@@ -163,6 +164,23 @@ export interface Emulator {
   readonly entraAdmin: string;
   /** How the start went (ready time, cold or warm). */
   readonly startup: EmulatorStartup;
+  /**
+   * Base URL of the Entra-like token endpoint (HTTPS, the emulator's CA): the value for
+   * `AZURE_AUTHORITY_HOST`. MSAL asks login.microsoftonline.com for instance discovery unless the
+   * credential is made with `disableInstanceDiscovery: true`; offline, pass that option.
+   */
+  readonly authorityHost: string;
+  /**
+   * Workload identity (AKS) variables for a managed identity or service principal (default: the
+   * managed identity): `AZURE_AUTHORITY_HOST`, `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and
+   * `AZURE_FEDERATED_TOKEN_FILE` (a federated token file written into the work folder).
+   */
+  workloadIdentityEnv(principalName?: string): Promise<Record<string, string>>;
+  /**
+   * `EnvironmentCredential` variables of a service principal (default: `reporting-app`):
+   * `AZURE_AUTHORITY_HOST`, `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`.
+   */
+  clientSecretEnv(principalName?: string): Record<string, string>;
   /** In-process `TokenCredential` for a principal (default: the default principal). */
   credential(principalName?: string): EmulatorCredential;
   /** Signs a token directly (no stats, no latency): for negative tests (expired, wrong audience). */
@@ -228,6 +246,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let backend: PostgresBackend | undefined;
   let front: TlsFront | undefined;
   let endpoint: ManagedIdentityEndpoint | undefined;
+  let entra: EntraTokenEndpoint | undefined;
 
   const onExit = () => {
     backend?.killNow();
@@ -240,6 +259,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     (stopped ??= (async () => {
       await front?.close().catch(() => undefined);
       await endpoint?.close().catch(() => undefined);
+      await entra?.close().catch(() => undefined);
       await backend?.stop().catch(() => backend?.killNow());
       await rm(workDir, { recursive: true, force: true });
       process.off("exit", onExit);
@@ -305,6 +325,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       addPrincipal: (input, addOptions) => addPrincipal(input, addOptions),
     });
 
+    entra = await startEntraTokenEndpoint({ key: certs.serverKey, cert: certs.serverCert, tenantId: EMULATOR_TENANT_ID, directory, issuer, service });
+    const authorityHost = entra.authorityHost;
+    const applicationOf = (name: string) => {
+      const p = directory.get(name);
+      if (!p || (p.kind !== "servicePrincipal" && p.kind !== "managedIdentity")) {
+        throw new Error(`"${name}" is not a service principal or managed identity of the emulator.`);
+      }
+      return p;
+    };
+
     const defaultRole = directory.get(defaultPrincipal)!.roleName;
     const env: Record<string, string> = {
       PGHOST: "localhost",
@@ -334,6 +364,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       workDir,
       postgresPid: backend.pid,
       entraAdmin,
+      authorityHost,
+      workloadIdentityEnv: async (name = principals.managedIdentity.name) => {
+        const app = applicationOf(name);
+        const file = join(workDir, `federated-token-${randomUUID()}`);
+        await writeFile(file, issuer.issueFederatedToken(federatedSubject(app)), { mode: 0o600 });
+        return { AZURE_AUTHORITY_HOST: authorityHost, AZURE_TENANT_ID: EMULATOR_TENANT_ID, AZURE_CLIENT_ID: app.clientId, AZURE_FEDERATED_TOKEN_FILE: file };
+      },
+      clientSecretEnv: (name = principals.servicePrincipal.name) => {
+        const app = applicationOf(name);
+        if (app.kind !== "servicePrincipal") throw new Error(`"${name}" is a managed identity: managed identities have no client secret.`);
+        return { AZURE_AUTHORITY_HOST: authorityHost, AZURE_TENANT_ID: EMULATOR_TENANT_ID, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.clientSecret };
+      },
       startup: { readyMs: Date.now() - startedAt, templateCreated: backend.startInfo.templateCreated },
       credential: (name = defaultPrincipal) => {
         directory.tokenPrincipal(name);

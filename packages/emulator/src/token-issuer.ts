@@ -89,6 +89,11 @@ function toSeconds(value: Date | number): number {
   return Math.floor((value instanceof Date ? value.getTime() : value) / 1000);
 }
 
+/** Audience of workload identity federated tokens. */
+export const FEDERATED_TOKEN_AUDIENCE = "api://AzureADTokenExchange";
+/** Issuer of the emulator's federated tokens (stands in for an AKS OIDC issuer). */
+export const FEDERATED_TOKEN_ISSUER = "https://oidc.emulator.invalid/";
+
 /** Makes and checks tokens. One RSA key per emulator. */
 export class TokenIssuer {
   readonly kid: string;
@@ -167,6 +172,28 @@ export class TokenIssuer {
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
     const signature = sign("sha256", Buffer.from(signingInput), this.privateKey);
     return { token: `${signingInput}.${base64url(signature)}`, expiresOnTimestamp: exp * 1000 };
+  }
+
+  /**
+   * Signs a Kubernetes-style service account token for workload identity (the content of
+   * `AZURE_FEDERATED_TOKEN_FILE`): `aud` `api://AzureADTokenExchange`, `sub` the federated subject.
+   */
+  issueFederatedToken(subject: string, lifetimeSeconds = 86_400): string {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { aud: [FEDERATED_TOKEN_AUDIENCE], iss: FEDERATED_TOKEN_ISSUER, sub: subject, iat: now, nbf: now, exp: now + lifetimeSeconds };
+    const header = { alg: "RS256", typ: "JWT", kid: this.kid };
+    const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+    return `${signingInput}.${base64url(sign("sha256", Buffer.from(signingInput), this.privateKey))}`;
+  }
+
+  /** Checks a federated token made by {@link TokenIssuer.issueFederatedToken}; returns its subject. */
+  async verifyFederatedToken(token: string): Promise<string | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ["RS256"], audience: FEDERATED_TOKEN_AUDIENCE, issuer: FEDERATED_TOKEN_ISSUER });
+      return typeof payload.sub === "string" ? payload.sub : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

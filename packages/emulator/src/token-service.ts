@@ -14,11 +14,11 @@ import type { TokenIssuer } from "./token-issuer.js";
  * ```ts
  * import { startEmulator, type TokenWay } from "@azure/postgresql-auth-emulator";
  * const emu = await startEmulator();
- * const ways: TokenWay[] = ["managedIdentityEndpoint", "credential", "az"];
+ * const ways: TokenWay[] = ["managedIdentityEndpoint", "credential", "az", "tokenEndpoint"];
  * for (const way of ways) console.log(way, emu.stats().tokenRequests[way]);
  * ```
  */
-export type TokenWay = "managedIdentityEndpoint" | "credential" | "az";
+export type TokenWay = "managedIdentityEndpoint" | "credential" | "az" | "tokenEndpoint";
 
 /**
  * Per-principal behaviour, set with `emu.configurePrincipal()`.
@@ -60,6 +60,8 @@ export interface TokenRequestCountsByWay {
   managedIdentityEndpoint: number;
   credential: number;
   az: number;
+  /** The Entra-like token endpoint (client secret, workload identity). */
+  tokenEndpoint: number;
 }
 
 /**
@@ -135,7 +137,7 @@ interface PrincipalState {
 
 function emptyStats(): EmulatorStats {
   return {
-    tokenRequests: { total: 0, byPrincipal: {}, byPrincipalAndWay: {}, managedIdentityEndpoint: 0, credential: 0, az: 0 },
+    tokenRequests: { total: 0, byPrincipal: {}, byPrincipalAndWay: {}, managedIdentityEndpoint: 0, credential: 0, az: 0, tokenEndpoint: 0 },
     throttled: 0,
     failed: 0,
     logins: { ok: 0, refused: 0 },
@@ -215,7 +217,7 @@ export class TokenService {
     st.total++;
     st[way]++;
     st.byPrincipal[name] = (st.byPrincipal[name] ?? 0) + 1;
-    const byWay = (st.byPrincipalAndWay[name] ??= { managedIdentityEndpoint: 0, credential: 0, az: 0 });
+    const byWay = (st.byPrincipalAndWay[name] ??= { managedIdentityEndpoint: 0, credential: 0, az: 0, tokenEndpoint: 0 });
     byWay[way]++;
 
     const s = this.state(name);
