@@ -1,12 +1,14 @@
 /** All scenarios, in the order they run. */
 import type { Scenario } from "./scenario.js";
 import { churnScenario } from "./scenarios/churn.js";
+import { emulatorStartScenario } from "./scenarios/emulator-start.js";
 import { providerCallScenario } from "./scenarios/provider-call.js";
 import { shortLivedTokensScenario } from "./scenarios/short-lived-tokens.js";
 import { slowDeveloperCredentialScenario } from "./scenarios/slow-developer-credential.js";
 import { stormScenario } from "./scenarios/storm.js";
 
 export const SCENARIOS: readonly Scenario[] = [
+  emulatorStartScenario,
   stormScenario(false),
   stormScenario(true),
   slowDeveloperCredentialScenario,
