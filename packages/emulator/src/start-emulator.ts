@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, statfsSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeAzStandIn, type AzStandIn, type AzStandInOptions } from "./az-stand-in.js";
@@ -44,7 +44,7 @@ export const DEFAULT_PASSWORD_ROLE_PASSWORD = "emulator-app-password";
  * assert.equal(emu.env.PGDATABASE, EMULATOR_DATABASE); // "appdb"
  * ```
  */
-export const EMULATOR_DATABASE: string = TEMPLATE_DATABASE;
+export const EMULATOR_DATABASE = TEMPLATE_DATABASE;
 
 /**
  * Options of {@link startEmulator}. All optional.
@@ -222,6 +222,31 @@ function workBase(): string {
 }
 
 /**
+ * Removes work folders of emulators that were killed (SIGKILL, power loss) and left their data
+ * folder behind: this user's, older than 10 minutes, and without a running postmaster.
+ */
+async function sweepAbandonedWorkDirs(base: string): Promise<void> {
+  const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    if (!name.startsWith("azure-pg-emulator-")) continue;
+    const dir = join(base, name);
+    const info = await stat(dir).catch(() => undefined);
+    if (!info || (uid !== undefined && info.uid !== uid) || Date.now() - info.mtimeMs < 10 * 60_000) continue;
+    const pidText = await readFile(join(dir, "data", "postmaster.pid"), "utf8").catch(() => "");
+    const pid = Number(pidText.split("\n")[0]);
+    if (pid > 0) {
+      try {
+        process.kill(pid, 0);
+        continue; // still running
+      } catch {
+        // gone
+      }
+    }
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
  * Starts the emulator: real PostgreSQL behind a TLS front that checks Entra-shaped tokens,
  * an App Service style managed identity endpoint, and the default principals and roles.
  *
@@ -242,7 +267,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const startedAt = Date.now();
   const audience = options.audience ?? PUBLIC_CLOUD_RESOURCE;
   const audiences = [audience, ...(options.additionalAudiences ?? [])];
-  const workDir = mkdtempSync(join(workBase(), "azure-pg-emulator-"));
+  const base = workBase();
+  void sweepAbandonedWorkDirs(base);
+  const workDir = mkdtempSync(join(base, "azure-pg-emulator-"));
   let backend: PostgresBackend | undefined;
   let front: TlsFront | undefined;
   let endpoint: ManagedIdentityEndpoint | undefined;

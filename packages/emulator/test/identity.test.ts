@@ -84,19 +84,22 @@ describe("managed identity endpoint", () => {
   });
 
   it("throttles beyond 20 requests per second with HTTP 429", async () => {
-    await new Promise((r) => setTimeout(r, 1100));
+    // A fresh identity: its one-second window is empty (no waiting for the previous tests' window).
+    const fresh = await emu.addPrincipal({ kind: "managedIdentity", name: "throttle-per-second" }, { createRole: false });
+    const clientId = fresh.kind === "managedIdentity" ? fresh.clientId : "";
     const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) statuses.push((await miRequest(`resource=${RESOURCE}`)).status);
+    for (let i = 0; i < 25; i++) statuses.push((await miRequest(`resource=${RESOURCE}&client_id=${clientId}`)).status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(20);
     expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429]);
   });
 
   it("injects failures: the next N requests fail with HTTP 500", async () => {
-    await new Promise((r) => setTimeout(r, 1100));
-    emu.configurePrincipal("orders-api-identity", { failNext: 2 });
-    expect((await miRequest(`resource=${RESOURCE}`)).status).toBe(500);
-    expect((await miRequest(`resource=${RESOURCE}`)).status).toBe(500);
-    expect((await miRequest(`resource=${RESOURCE}`)).status).toBe(200);
+    const fresh = await emu.addPrincipal({ kind: "managedIdentity", name: "fails-twice" }, { createRole: false });
+    const query = `resource=${RESOURCE}&client_id=${fresh.kind === "managedIdentity" ? fresh.clientId : ""}`;
+    emu.configurePrincipal("fails-twice", { failNext: 2 });
+    expect((await miRequest(query)).status).toBe(500);
+    expect((await miRequest(query)).status).toBe(500);
+    expect((await miRequest(query)).status).toBe(200);
   });
 });
 

@@ -228,12 +228,13 @@ describe("sessions", () => {
   });
 
   it("issues short-lived tokens that expire; an open session outlives its token", async () => {
-    emu.configurePrincipal("reporting-app", { tokenLifetimeSeconds: 2 });
+    emu.configurePrincipal("reporting-app", { tokenLifetimeSeconds: 2 }); // exp has whole seconds: valid for 1-2 s
     const token = await emu.credential("reporting-app").getToken(SCOPE);
     expect(token.expiresOnTimestamp - Date.now()).toBeLessThanOrEqual(2000);
     const open = client(emu, "reporting-app", token.token);
     await open.connect();
-    await new Promise((r) => setTimeout(r, 2600));
+    // Real time on purpose: the real server must see an expired token. Wait exactly until expiry.
+    await new Promise((r) => setTimeout(r, Math.max(0, token.expiresOnTimestamp - Date.now()) + 20));
     const error = await refusal(emu, "reporting-app", token.token);
     expect(error.message).toBe(EXPIRED_TOKEN_MESSAGE);
     expect((await open.query("select current_user")).rows[0].current_user).toBe("reporting-app");
