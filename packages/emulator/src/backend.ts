@@ -25,6 +25,19 @@ const TEMPLATE_FORMAT = 4;
 /** Database every emulator has (in the template). */
 export const TEMPLATE_DATABASE = "appdb";
 
+/**
+ * The emulator's own connections to its backend. Every setting pg would otherwise read from the
+ * process environment is given, so a caller's `PGSSLMODE`, `PGHOST`, ... (e.g. the emulator's own
+ * `emu.env` copied into `process.env`) cannot redirect or break them.
+ */
+const LOOPBACK_CONNECTION = {
+  host: "127.0.0.1",
+  user: "postgres",
+  password: "",
+  ssl: false,
+  application_name: "azure-postgresql-emulator",
+} as const;
+
 /** Options of {@link PostgresBackend.start}. */
 export interface BackendOptions {
   /** Folder owned by the emulator; the data folder is made inside it. */
@@ -380,7 +393,7 @@ async function ensureTemplate(
     const { port, child } = await startPostgres(bins, dataDir, ids, log, logTail, ["allow_system_table_mods=on", "min_wal_size=2MB", "max_wal_size=8MB", "wal_keep_size=0"]);
     try {
       const run = async (database: string, sql: string) => {
-        const client = new pg.Client({ host: "127.0.0.1", port, user: "postgres", database });
+        const client = new pg.Client({ ...LOOPBACK_CONNECTION, port, database });
         await client.connect();
         try {
           await client.query(sql);
@@ -462,7 +475,7 @@ export class PostgresBackend {
 
   private pool(): pg.Pool {
     if (!this.admin) {
-      this.admin = new pg.Pool({ host: this.host, port: this.port, user: this.superuser, database: "postgres", max: 4 });
+      this.admin = new pg.Pool({ ...LOOPBACK_CONNECTION, port: this.port, database: "postgres", max: 4 });
       this.admin.on("error", () => undefined);
     }
     return this.admin;
