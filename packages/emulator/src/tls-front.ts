@@ -113,8 +113,10 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
       let decision: LoginDecision;
       try {
         decision = await options.authenticate(user, password);
-      } catch {
-        decision = { ok: false, code: "XX000", message: "internal error in the emulator while checking the login" };
+      } catch (error) {
+        // The cause goes into DETAIL (it comes from the backend query, never from the password; JWT-like text is cut anyway).
+        const cause = (error instanceof Error ? error.message : String(error)).replace(/eyJ[\w-]*\.[\w.-]*/g, "[token]");
+        decision = { ok: false, code: "XX000", message: "internal error in the emulator while checking the login", detail: cause };
       }
       if (!decision.ok) {
         options.onLogin?.(false);
