@@ -1,6 +1,7 @@
 /** All scenarios, in the order they run. */
 import type { Scenario } from "../scenario.js";
 import { churnScenario } from "./churn.js";
+import { emulatorStartScenario } from "./emulator-start.js";
 import { firstRequest429Scenario } from "./first-request-429.js";
 import { manyProcessesScenario } from "./many-processes.js";
 import { providerCallScenario } from "./provider-call.js";
@@ -19,4 +20,5 @@ export const SCENARIOS: readonly Scenario[] = [
   firstRequest429Scenario,
   manyProcessesScenario,
   redactionScenario,
+  emulatorStartScenario,
 ];

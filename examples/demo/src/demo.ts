@@ -1,7 +1,7 @@
 // The narrated demo: start the emulator, run the examples with DefaultAzureCredential as an
 // Azure app (managed identity) and as a developer (az login), show group login and token rotation.
 import { delimiter } from "node:path";
-import { startEmulator } from "@azure/postgresql-auth-emulator";
+import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, startEmulator } from "@azure/postgresql-auth-emulator";
 import { Narrator } from "./narrator.js";
 import { examples, runExample } from "./run-example.js";
 import { tokenRotation } from "./token-rotation.js";
@@ -27,8 +27,10 @@ try {
   );
 
   // Processes run with the emulator's variables, as `azure-postgresql-emulator run` sets them.
-  const appEnv: NodeJS.ProcessEnv = { ...process.env, ...emu.env };
-  for (const key of ["PGUSER", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE"]) delete appEnv[key];
+  const appEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES) delete appEnv[key];
+  Object.assign(appEnv, emu.env);
+  delete appEnv.PGUSER;
   const az = await emu.createAzStandIn({ principal: user.name });
   const laptopEnv: NodeJS.ProcessEnv = { ...appEnv, PATH: `${az.binDir}${delimiter}${process.env.PATH}` };
   delete laptopEnv.IDENTITY_ENDPOINT;

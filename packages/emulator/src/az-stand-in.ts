@@ -6,7 +6,7 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AZ_TOKEN_PATH } from "./managed-identity-endpoint.js";
-import { EMULATOR_SUBSCRIPTION_ID } from "./principals.js";
+import { EMULATOR_SUBSCRIPTION_ID } from "./default-principals.js";
 
 /**
  * Options of `emu.createAzStandIn()`.

@@ -10,11 +10,13 @@
  * ```
  */
 import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
 import { rename, writeFile } from "node:fs/promises";
 import http from "node:http";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./start-emulator.js";
 import { PUBLIC_CLOUD_RESOURCE } from "./token-issuer.js";
-import { AZ_TOKEN_PATH } from "./managed-identity-endpoint.js";
+import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES } from "./azure-credential-environment-variables.js";
+import { AZ_TOKEN_PATH, PRINCIPALS_PATH } from "./managed-identity-endpoint.js";
 
 const USAGE = `Usage:
   azure-postgresql-emulator run [options] -- <command...>
@@ -29,6 +31,11 @@ const USAGE = `Usage:
       Print an access token from the running emulator (needs IDENTITY_ENDPOINT and IDENTITY_HEADER,
       i.e. inside 'run' or with the variables of 'start').
 
+  azure-postgresql-emulator add-principal --kind user|managedIdentity|servicePrincipal|group --name NAME [--member NAME]... [--no-role]
+      Add a principal to the running emulator's directory (tokens can be issued for it at once) and,
+      unless --no-role, its role; with --no-role, create the role later with pgaadauth_create_principal.
+      Prints the principal (ids) as JSON.
+
 Options of run and start:
   --principal NAME         default principal (managed identity endpoint, PGUSER); default orders-api-identity
   --token-lifetime SEC     token lifetime in seconds; default 3600
@@ -37,48 +44,55 @@ Options of run and start:
   --audience URL           accepted audience; default ${PUBLIC_CLOUD_RESOURCE}
 `;
 
-/** Variables removed from the child's environment so that the emulator's endpoint is used. */
-const REMOVED_ENV = [
-  "AZURE_CLIENT_ID",
-  "AZURE_TENANT_ID",
-  "AZURE_FEDERATED_TOKEN_FILE",
-  "IDENTITY_SERVER_THUMBPRINT",
-  "MSI_ENDPOINT",
-  "MSI_SECRET",
-];
-
 interface Parsed {
   command: string | undefined;
   flags: Map<string, string>;
   rest: string[];
 }
 
-const VALUE_FLAGS = new Set(["--principal", "--token-lifetime", "--port", "--pg-bin-dir", "--audience", "--env-file", "--write-env", "--resource"]);
+const OPTIONS = {
+  principal: { type: "string" },
+  "token-lifetime": { type: "string" },
+  port: { type: "string" },
+  "pg-bin-dir": { type: "string" },
+  audience: { type: "string" },
+  "env-file": { type: "string" },
+  "write-env": { type: "string" },
+  resource: { type: "string" },
+  kind: { type: "string" },
+  name: { type: "string" },
+  member: { type: "string", multiple: true },
+  "no-role": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
+/** Parses with node:util parseArgs; for `run`, everything from `--` or the first non-option on is the command. */
 function parse(argv: string[]): Parsed {
   const [command, ...args] = argv;
+  let optionArgs = args;
+  let rest: string[] = [];
+  const dashDash = args.indexOf("--");
+  if (dashDash >= 0) {
+    optionArgs = args.slice(0, dashDash);
+    rest = args.slice(dashDash + 1);
+  } else if (command === "run") {
+    const { tokens } = parseArgs({ args, options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+    const first = tokens.find((t) => t.kind === "positional");
+    if (first) {
+      optionArgs = args.slice(0, first.index);
+      rest = args.slice(first.index);
+    }
+  }
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args: optionArgs, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   const flags = new Map<string, string>();
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--") {
-      rest.push(...args.slice(i + 1));
-      break;
-    }
-    const eq = arg.indexOf("=");
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (VALUE_FLAGS.has(name)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
-      if (value === undefined) throw new UsageError(`${name} needs a value.`);
-      flags.set(name, value);
-    } else if (arg === "--help" || arg === "-h") {
-      flags.set("--help", "");
-    } else if (command === "run" && !arg.startsWith("-")) {
-      rest.push(...args.slice(i));
-      break;
-    } else {
-      throw new UsageError(`Unknown option ${arg}.`);
-    }
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    flags.set(`--${key}`, Array.isArray(value) ? value.join(",") : String(value));
   }
   return { command, flags, rest };
 }
@@ -109,9 +123,9 @@ function emulatorOptions(flags: Map<string, string>): EmulatorOptions {
 }
 
 function childEnv(emu: Emulator): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...emu.env };
-  for (const name of REMOVED_ENV) delete env[name];
-  return env;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES) delete env[name];
+  return Object.assign(env, emu.env);
 }
 
 /** Signals received while running; handled so that the emulator always stops cleanly. */
@@ -181,7 +195,8 @@ async function startCommand(parsed: Parsed): Promise<number> {
     log(`wrote ${envFile}`);
   } else {
     const lines = Object.entries(emu.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
-    lines.push(`unset ${REMOVED_ENV.join(" ")}`);
+    const unset = AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES.filter((name) => !(name in emu.env));
+    lines.unshift(`unset ${unset.join(" ")}`);
     process.stdout.write(`${lines.join("\n")}\n`);
   }
   log(`ready in ${Date.now() - started} ms on ${emu.host}:${emu.port}; stop with Ctrl+C or SIGTERM`);
@@ -225,6 +240,36 @@ async function tokenCommand(parsed: Parsed): Promise<number> {
   return 0;
 }
 
+const KINDS = ["user", "managedIdentity", "servicePrincipal", "group"] as const;
+
+async function addPrincipalCommand(parsed: Parsed): Promise<number> {
+  const endpoint = process.env.IDENTITY_ENDPOINT;
+  const secret = process.env.IDENTITY_HEADER;
+  if (!endpoint || !secret) {
+    throw new UsageError(
+      "No running emulator: IDENTITY_ENDPOINT and IDENTITY_HEADER are not set. Use 'add-principal' inside 'run', or with the variables printed by 'start'.",
+    );
+  }
+  const kind = parsed.flags.get("--kind");
+  const name = parsed.flags.get("--name");
+  if (!kind || !(KINDS as readonly string[]).includes(kind)) throw new UsageError(`add-principal needs --kind ${KINDS.join("|")}.`);
+  if (!name) throw new UsageError("add-principal needs --name NAME.");
+  const principal: Record<string, unknown> = { kind, name };
+  if (kind === "group") principal.members = parsed.flags.get("--member")?.split(",").filter(Boolean) ?? [];
+  const response = await fetch(new URL(PRINCIPALS_PATH, endpoint), {
+    method: "POST",
+    headers: { "X-IDENTITY-HEADER": secret, "content-type": "application/json" },
+    body: JSON.stringify({ principal, createRole: !parsed.flags.has("--no-role") }),
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) {
+    log(`add-principal failed (HTTP ${response.status}): ${String(body.error_description ?? "no details")}`);
+    return 1;
+  }
+  process.stdout.write(`${JSON.stringify(body)}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed: Parsed;
   try {
@@ -242,6 +287,8 @@ async function main(argv: string[]): Promise<number> {
         return await startCommand(parsed);
       case "token":
         return await tokenCommand(parsed);
+      case "add-principal":
+        return await addPrincipalCommand(parsed);
       default:
         throw new UsageError(`Unknown command ${parsed.command}.`);
     }

@@ -32,33 +32,38 @@ export class EmulatorCredentialError extends Error {
 /**
  * A `TokenCredential` that gets tokens straight from the emulator, honouring the
  * principal's lifetime, latency, failure and throttle settings. Counted as way `credential`.
+ * Made by `emu.credential(name)`.
  *
  * @example
  * ```ts
  * import { startEmulator, type EmulatorCredential } from "@azure/postgresql-auth-emulator";
  * const emu = await startEmulator();
  * const credential: EmulatorCredential = emu.credential("alice@contoso.com");
- * const accessToken = await credential.getToken("https://ossrdbms-aad.database.windows.net/.default");
+ * const { token } = await credential.getToken("https://ossrdbms-aad.database.windows.net/.default");
  * ```
  */
-export class EmulatorCredential implements TokenCredential {
-  constructor(
-    private readonly service: TokenService,
-    /** Name of the principal whose tokens this credential returns. */
-    readonly principalName: string,
-  ) {}
+export interface EmulatorCredential extends TokenCredential {
+  /** Name of the principal whose tokens this credential returns. */
+  readonly principalName: string;
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken>;
+}
 
-  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
-    const list = Array.isArray(scopes) ? scopes : [scopes];
-    const scope = list[0];
-    if (!scope) throw new EmulatorCredentialError("getToken needs a scope.", 400);
-    const outcome = await this.service.request(this.principalName, "credential", scopeToResource(scope), options?.abortSignal);
-    if (!outcome.ok) throw new EmulatorCredentialError(outcome.description, outcome.status);
-    const token: AccessToken = { token: outcome.token, expiresOnTimestamp: outcome.expiresOnTimestamp, tokenType: "Bearer" };
-    // Entra sends refresh_in (half the lifetime) for tokens that live 2 h or more.
-    if (outcome.lifetimeSeconds >= 7200) {
-      token.refreshAfterTimestamp = outcome.expiresOnTimestamp - (outcome.lifetimeSeconds * 1000) / 2;
-    }
-    return token;
-  }
+/** Makes the credential of principal `principalName` (internal: `emu.credential()` is the public way). */
+export function createEmulatorCredential(service: TokenService, principalName: string): EmulatorCredential {
+  return {
+    principalName,
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+      const list = Array.isArray(scopes) ? scopes : [scopes];
+      const scope = list[0];
+      if (!scope) throw new EmulatorCredentialError("getToken needs a scope.", 400);
+      const outcome = await service.request(principalName, "credential", scopeToResource(scope), options?.abortSignal);
+      if (!outcome.ok) throw new EmulatorCredentialError(outcome.description, outcome.status);
+      const token: AccessToken = { token: outcome.token, expiresOnTimestamp: outcome.expiresOnTimestamp, tokenType: "Bearer" };
+      // Entra sends refresh_in (half the lifetime) for tokens that live 2 h or more.
+      if (outcome.lifetimeSeconds >= 7200) {
+        token.refreshAfterTimestamp = outcome.expiresOnTimestamp - (outcome.lifetimeSeconds * 1000) / 2;
+      }
+      return token;
+    },
+  };
 }

@@ -1,10 +1,11 @@
 /**
  * The login decision Azure makes for a role: Entra token (signature, expiry, audience,
- * principal matched by `oid`, group membership) or a plain password. Errors use Azure's
- * wording and never contain the token.
+ * principal matched by `oid` through the role's pgaadauth mapping, group membership, MFA) or a
+ * plain password. Where Azure's text is known the primary message is exactly Azure's and our
+ * help goes into DETAIL/HINT; errors never contain the token.
  */
 import { timingSafeEqual } from "node:crypto";
-import type { PrincipalDirectory } from "./principals.js";
+import type { PrincipalDirectory } from "./principal-directory.js";
 import type { TokenIssuer } from "./token-issuer.js";
 
 /**
@@ -53,7 +54,7 @@ export function invalidAudienceMessage(resource: string): string {
   return `The access token does not have a valid audience claim. Please acquire a new token for the resource "${resource}".`;
 }
 /**
- * Message for a token whose `nbf` lies in the future.
+ * Message for a token whose `nbf` lies in the future (Azure's text is not known; this one is the emulator's).
  *
  * @example
  * ```ts
@@ -82,7 +83,9 @@ export const NOT_YET_VALID_MESSAGE = "The access token is not yet valid. Please 
 export const SSL_REQUIRED_MESSAGE = "SSL connection is required. Please specify SSL options and retry.";
 
 /** Outcome of {@link checkLogin}. */
-export type LoginDecision = { ok: true; roleName: string } | { ok: false; code: string; message: string };
+export type LoginDecision =
+  | { ok: true; roleName: string }
+  | { ok: false; code: string; message: string; detail?: string; hint?: string };
 
 /** What {@link checkLogin} needs. */
 export interface LoginContext {
@@ -90,6 +93,31 @@ export interface LoginContext {
   issuer: TokenIssuer;
   /** Accepted `aud` values; the first is named in the audience error. */
   audiences: readonly string[];
+  /** The role's pgaadauth mapping label (undefined: no such login role; null: not mapped). */
+  roleMapping(roleName: string): Promise<{ label: string | null } | undefined>;
+}
+
+/** Parsed mapping label `aadauth,oid=…,type=…[,admin][,mfa]`. */
+export interface RoleLabel {
+  oid: string;
+  type: "user" | "group" | "service";
+  admin: boolean;
+  mfa: boolean;
+}
+
+/** Parses a mapping label; undefined when it is not one. */
+export function parseRoleLabel(label: string): RoleLabel | undefined {
+  const parts = label.split(",").map((p) => p.trim());
+  if (parts[0] !== "aadauth") return undefined;
+  const result: Partial<RoleLabel> = { admin: false, mfa: false };
+  for (const part of parts.slice(1)) {
+    if (part.startsWith("oid=")) result.oid = part.slice(4).toLowerCase();
+    else if (part.startsWith("type=")) result.type = part.slice(5) as RoleLabel["type"];
+    else if (part === "admin") result.admin = true;
+    else if (part === "mfa") result.mfa = true;
+  }
+  if (!result.oid || !["user", "group", "service"].includes(result.type ?? "")) return undefined;
+  return result as RoleLabel;
 }
 
 function passwordFailed(user: string): LoginDecision {
@@ -102,41 +130,73 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Decides whether `user` may log in with `password`. */
-export function checkLogin(user: string, password: string, context: LoginContext): LoginDecision {
-  const role = context.directory.byRole(user);
-  if (!role) return passwordFailed(user);
-  if (role.kind === "password") return safeEqual(password, role.password) ? { ok: true, roleName: role.roleName } : passwordFailed(user);
+/** Hints of the emulator for Azure's messages (Azure sends none; they go into the HINT field). */
+const HINTS = {
+  format: 'Pass the access token exactly as getToken() returned it: no "Bearer " prefix, no quotes, no line breaks.',
+  expired: "Azure checks the token only at login: every new connection needs an unexpired token (get it from the credential per connection).",
+  notYetValid: "Check the clock of this machine, or wait until the token's nbf time.",
+  audience: (resource: string) => `Request the token with the scope "${resource}/.default".`,
+};
 
-  const result = context.issuer.verify(password.trim(), context.audiences, 0);
+/** Decides whether `user` may log in with `password`. */
+export async function checkLogin(user: string, password: string, context: LoginContext): Promise<LoginDecision> {
+  const local = context.directory.byRole(user);
+  if (local?.kind === "password") return safeEqual(password, local.password) ? { ok: true, roleName: local.roleName } : passwordFailed(user);
+
+  const mapping = await context.roleMapping(user);
+  const label = mapping?.label ? parseRoleLabel(mapping.label) : undefined;
+  if (!label) return passwordFailed(user);
+
+  const result = await context.issuer.verify(password.trim(), context.audiences, 0);
   if (!result.ok) {
     switch (result.reason) {
       case "format":
-        return { ok: false, code: "28000", message: INVALID_FORMAT_MESSAGE };
+        return { ok: false, code: "28000", message: INVALID_FORMAT_MESSAGE, hint: HINTS.format };
       case "expired":
-        return { ok: false, code: "28000", message: EXPIRED_TOKEN_MESSAGE };
+        return { ok: false, code: "28000", message: EXPIRED_TOKEN_MESSAGE, hint: HINTS.expired };
       case "notYetValid":
-        return { ok: false, code: "28000", message: NOT_YET_VALID_MESSAGE };
-      case "audience":
-        return { ok: false, code: "28000", message: invalidAudienceMessage(context.audiences[0] ?? "") };
+        return { ok: false, code: "28000", message: NOT_YET_VALID_MESSAGE, hint: HINTS.notYetValid };
+      case "audience": {
+        const resource = context.audiences[0] ?? "";
+        return { ok: false, code: "28000", message: invalidAudienceMessage(resource), hint: HINTS.audience(resource) };
+      }
     }
   }
-  const oid = result.claims.oid;
+  const oid = result.claims.oid.toLowerCase();
   const holder = context.directory.byOid(oid);
-  const holderText = holder ? `${holder.kind} "${holder.name}" (role "${holder.roleName}")` : `an unknown principal (oid ${oid})`;
-  if (role.kind === "group") {
-    const memberOids = role.members.map((m) => context.directory.get(m)).map((p) => (p && p.kind !== "password" ? p.oid : ""));
-    if (memberOids.includes(oid)) return { ok: true, roleName: role.roleName };
+  const holderText = holder ? `${holder.kind} "${holder.name}" (object id ${oid})` : `an unknown principal (object id ${oid})`;
+  if (label.type === "group") {
+    const group = context.directory.byObjectId(label.oid);
+    const memberOids = group?.kind === "group" ? group.members.map((m) => context.directory.get(m)).map((p) => (p && p.kind !== "password" ? p.oid.toLowerCase() : "")) : [];
+    if (!memberOids.includes(oid)) {
+      return {
+        ok: false,
+        code: "28000",
+        message: `the access token's principal is not a member of group "${user}"`,
+        detail: `Role "${user}" is mapped to group object id ${label.oid}; the token was issued to ${holderText}.`,
+        hint: "Log in to a group role with the token of a member of the group.",
+      };
+    }
+  } else if (label.oid !== oid) {
     return {
       ok: false,
       code: "28000",
-      message: `The access token belongs to ${holderText}, which is not a member of group "${role.displayName}" (role "${role.roleName}"). Log in with the token of a member of the group.`,
+      message: `the access token belongs to another principal than role "${user}"`,
+      detail: `Role "${user}" is mapped to object id ${label.oid}; the token was issued to ${holderText}.`,
+      hint: `Acquire a token for the principal of role "${user}", or connect as the token's own role.`,
     };
   }
-  if (role.oid === oid) return { ok: true, roleName: role.roleName };
-  return {
-    ok: false,
-    code: "28000",
-    message: `The access token belongs to another principal: role "${role.roleName}" is mapped to object id ${role.oid}, but the token was issued to ${holderText}. Acquire a token for the principal of role "${role.roleName}" or connect as the token's own role.`,
-  };
+  if (label.mfa) {
+    const amr = Array.isArray(result.claims.amr) ? result.claims.amr : [];
+    if (!amr.includes("mfa")) {
+      return {
+        ok: false,
+        code: "28000",
+        message: `role "${user}" requires multi-factor authentication`,
+        detail: 'The role was created with isMfa = true and the token\'s "amr" claim has no "mfa" entry.',
+        hint: "Sign in with multi-factor authentication and acquire a new token.",
+      };
+    }
+  }
+  return { ok: true, roleName: user };
 }

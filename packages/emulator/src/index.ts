@@ -16,25 +16,24 @@ export {
   DEFAULT_PASSWORD_ROLE_PASSWORD,
   EMULATOR_DATABASE,
   type Emulator,
+  type AddPrincipalOptions,
   type EmulatorOptions,
-  type IssueOptions,
+  type EmulatorStartup,
 } from "./start-emulator.js";
-export {
-  EMULATOR_TENANT_ID,
-  EMULATOR_SUBSCRIPTION_ID,
-  EMULATOR_RESOURCE_GROUP,
-  AZURE_CLI_CLIENT_ID,
-  type DefaultPrincipals,
-  type GroupPrincipal,
-  type ManagedIdentityPrincipal,
-  type PasswordRole,
-  type Principal,
-  type PrincipalInput,
-  type PrincipalKind,
-  type ServicePrincipal,
-  type TokenPrincipal,
-  type UserPrincipal,
-} from "./principals.js";
+export { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES } from "./azure-credential-environment-variables.js";
+export { EMULATOR_TENANT_ID, EMULATOR_SUBSCRIPTION_ID, EMULATOR_RESOURCE_GROUP, AZURE_CLI_CLIENT_ID } from "./default-principals.js";
+export type {
+  DefaultPrincipals,
+  GroupPrincipal,
+  ManagedIdentityPrincipal,
+  PasswordRole,
+  Principal,
+  PrincipalInput,
+  PrincipalKind,
+  ServicePrincipal,
+  TokenPrincipal,
+  UserPrincipal,
+} from "./principal-types.js";
 export { PUBLIC_CLOUD_RESOURCE, scopeToResource, type IssueTokenOptions } from "./token-issuer.js";
 export {
   THROTTLE_MAX_CONCURRENT,
@@ -44,7 +43,7 @@ export {
   type TokenRequestCountsByWay,
   type TokenWay,
 } from "./token-service.js";
-export { EmulatorCredential, EmulatorCredentialError } from "./credential.js";
+export { EmulatorCredentialError, type EmulatorCredential } from "./credential.js";
 export {
   EXPIRED_TOKEN_MESSAGE,
   INVALID_FORMAT_MESSAGE,

@@ -6,13 +6,16 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PrincipalDirectory } from "./principals.js";
+import type { PrincipalDirectory } from "./principal-directory.js";
+import type { Principal, PrincipalInput } from "./principal-types.js";
 import type { TokenService, TokenWay } from "./token-service.js";
 
 /** Path of the managed identity token route. */
 export const MANAGED_IDENTITY_PATH = "/msi/token";
 /** Path of the route used by the stand-in `az`. */
 export const AZ_TOKEN_PATH = "/az/token";
+/** Path of the route the CLI's `add-principal` command posts to (same secret header). */
+export const PRINCIPALS_PATH = "/emulator/principals";
 
 /** Options of {@link startManagedIdentityEndpoint}. */
 export interface ManagedIdentityEndpointOptions {
@@ -22,6 +25,8 @@ export interface ManagedIdentityEndpointOptions {
   defaultPrincipal: () => string;
   /** Principal served to the stand-in `az` when it names none. */
   defaultAzPrincipal: () => string;
+  /** Adds a principal at run time (route {@link PRINCIPALS_PATH}). */
+  addPrincipal?: (input: PrincipalInput, options: { createRole?: boolean }) => Promise<Principal>;
 }
 
 /** A running endpoint. */
@@ -64,6 +69,29 @@ export async function startManagedIdentityEndpoint(options: ManagedIdentityEndpo
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname === "/health") return send(res, 200, { status: "ok" });
+    if (url.pathname === PRINCIPALS_PATH && options.addPrincipal) {
+      if (req.method !== "POST") return send(res, 405, { error: "invalid_request", error_description: "Use POST." });
+      if (!sameSecret(req.headers["x-identity-header"], secret)) {
+        return send(res, 401, { error: "unauthorized", error_description: "Missing or wrong X-IDENTITY-HEADER." });
+      }
+      let text = "";
+      for await (const chunk of req) text += String(chunk);
+      let body: { principal?: PrincipalInput; createRole?: boolean };
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        return send(res, 400, { error: "invalid_request", error_description: "The body must be JSON." });
+      }
+      if (!body.principal || typeof body.principal.name !== "string") {
+        return send(res, 400, { error: "invalid_request", error_description: "The body needs principal: { kind, name, ... }." });
+      }
+      try {
+        const principal = await options.addPrincipal(body.principal, { createRole: body.createRole });
+        return send(res, 200, principal.kind === "password" ? { kind: principal.kind, name: principal.name, roleName: principal.roleName } : principal);
+      } catch (error) {
+        return send(res, 400, { error: "invalid_request", error_description: error instanceof Error ? error.message : String(error) });
+      }
+    }
     const way: TokenWay | undefined =
       url.pathname === MANAGED_IDENTITY_PATH ? "managedIdentityEndpoint" : url.pathname === AZ_TOKEN_PATH ? "az" : undefined;
     if (!way) return send(res, 404, { error: "not_found", error_description: `No route ${url.pathname}.` });

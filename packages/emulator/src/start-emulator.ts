@@ -3,26 +3,20 @@
  * endpoint, principals and roles; and stops it again without leftovers.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { mkdtempSync, rmSync, statfsSync } from "node:fs";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { writeAzStandIn, type AzStandIn, type AzStandInOptions } from "./az-stand-in.js";
-import { PostgresBackend } from "./backend.js";
+import { PostgresBackend, TEMPLATE_DATABASE, defaultCacheDir, ensureCacheRoot } from "./backend.js";
 import { createCertificates } from "./certificates.js";
-import { EmulatorCredential } from "./credential.js";
+import { createEmulatorCredential, type EmulatorCredential } from "./credential.js";
 import { checkLogin } from "./entra-login.js";
 import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from "./managed-identity-endpoint.js";
-import {
-  EMULATOR_TENANT_ID,
-  PrincipalDirectory,
-  createDefaultPrincipals,
-  resolvePrincipalInput,
-  type DefaultPrincipals,
-  type Principal,
-  type PrincipalInput,
-} from "./principals.js";
+import { EMULATOR_TENANT_ID, createDefaultPrincipals, resolvePrincipalInput } from "./default-principals.js";
+import { PrincipalDirectory } from "./principal-directory.js";
+import type { DefaultPrincipals, Principal, PrincipalInput } from "./principal-types.js";
+import { federatedSubject, startEntraTokenEndpoint, type EntraTokenEndpoint } from "./entra-token-endpoint.js";
 import { startTlsFront, type TlsFront } from "./tls-front.js";
 import { PUBLIC_CLOUD_RESOURCE, TokenIssuer, type IssueTokenOptions } from "./token-issuer.js";
 import { TokenService, type EmulatorStats, type PrincipalBehaviour } from "./token-service.js";
@@ -50,7 +44,7 @@ export const DEFAULT_PASSWORD_ROLE_PASSWORD = "emulator-app-password";
  * assert.equal(emu.env.PGDATABASE, EMULATOR_DATABASE); // "appdb"
  * ```
  */
-export const EMULATOR_DATABASE = "appdb";
+export const EMULATOR_DATABASE = TEMPLATE_DATABASE;
 
 /**
  * Options of {@link startEmulator}. All optional.
@@ -81,20 +75,51 @@ export interface EmulatorOptions {
   createPostgresUser?: boolean;
   /** Receives PostgreSQL's log output (never contains tokens). */
   onLog?: (text: string) => void;
+  /**
+   * The Microsoft Entra administrator of the server: its role is a member of `azure_pg_admin` and
+   * may manage Entra roles with the `pgaadauth_*` functions. Default: `alice@contoso.com`.
+   */
+  entraAdmin?: string;
+  /**
+   * Cache folder for the template data folder (and, as root, the PostgreSQL binaries copied where
+   * the `postgres` OS user can reach them). Default: `EMULATOR_CACHE_DIR`, else a folder per OS user
+   * under the system temp folder.
+   */
+  cacheDir?: string;
 }
 
 /**
- * Options of `emu.issueToken()`.
+ * Options of `emu.addPrincipal()`.
  *
  * @example
  * ```ts
- * import { startEmulator, type IssueOptions } from "@azure/postgresql-auth-emulator";
+ * import { startEmulator, type AddPrincipalOptions } from "@azure/postgresql-auth-emulator";
  * const emu = await startEmulator();
- * const expired: IssueOptions = { expiresAt: Date.now() - 60_000 };
- * const token = emu.issueToken("alice@contoso.com", expired); // the TLS front refuses it
+ * const options: AddPrincipalOptions = { createRole: false }; // the role is made later with pgaadauth_create_principal
+ * await emu.addPrincipal({ kind: "managedIdentity", name: "billing-api" }, options);
  * ```
  */
-export type IssueOptions = IssueTokenOptions;
+export interface AddPrincipalOptions {
+  /** Also create the principal's role (mapped by object id, with the emulator's grants). Default true. */
+  createRole?: boolean;
+}
+
+/**
+ * How the last start went.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * console.log(emu.startup.readyMs, emu.startup.templateCreated ? "cold" : "warm");
+ * ```
+ */
+export interface EmulatorStartup {
+  /** Milliseconds from the call of `startEmulator` to ready. */
+  readyMs: number;
+  /** True when this start had to make the cached template data folder (a cold start). */
+  templateCreated: boolean;
+}
 
 /**
  * A running emulator, from {@link startEmulator}.
@@ -135,14 +160,38 @@ export interface Emulator {
   readonly workDir: string;
   /** PID of the PostgreSQL postmaster. */
   readonly postgresPid: number | undefined;
+  /** Name of the Microsoft Entra administrator principal (member of `azure_pg_admin`). */
+  readonly entraAdmin: string;
+  /** How the start went (ready time, cold or warm). */
+  readonly startup: EmulatorStartup;
+  /**
+   * Base URL of the Entra-like token endpoint (HTTPS, the emulator's CA): the value for
+   * `AZURE_AUTHORITY_HOST`. MSAL asks login.microsoftonline.com for instance discovery unless the
+   * credential is made with `disableInstanceDiscovery: true`; offline, pass that option.
+   */
+  readonly authorityHost: string;
+  /**
+   * Workload identity (AKS) variables for a managed identity or service principal (default: the
+   * managed identity): `AZURE_AUTHORITY_HOST`, `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and
+   * `AZURE_FEDERATED_TOKEN_FILE` (a federated token file written into the work folder).
+   */
+  workloadIdentityEnv(principalName?: string): Promise<Record<string, string>>;
+  /**
+   * `EnvironmentCredential` variables of a service principal (default: `reporting-app`):
+   * `AZURE_AUTHORITY_HOST`, `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`.
+   */
+  clientSecretEnv(principalName?: string): Record<string, string>;
   /** In-process `TokenCredential` for a principal (default: the default principal). */
   credential(principalName?: string): EmulatorCredential;
   /** Signs a token directly (no stats, no latency): for negative tests (expired, wrong audience). */
-  issueToken(principalName: string, options?: IssueOptions): string;
+  issueToken(principalName: string, options?: IssueTokenOptions): string;
   /** Sets lifetime, latency, failures and throttling of a principal. */
   configurePrincipal(principalName: string, behaviour: PrincipalBehaviour): void;
-  /** Adds a principal (and its role in PostgreSQL). */
-  addPrincipal(input: PrincipalInput): Promise<Principal>;
+  /**
+   * Adds a principal to the directory (tokens can be issued for it at once, and
+   * `pgaadauth_create_principal` finds it by name) and, unless `createRole: false`, its role.
+   */
+  addPrincipal(input: PrincipalInput, options?: AddPrincipalOptions): Promise<Principal>;
   /** Looks a principal up by name. */
   principal(name: string): Principal | undefined;
   /** Request and login counters. */
@@ -155,15 +204,46 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-async function createRole(backend: PostgresBackend, principal: Principal): Promise<void> {
-  const role = pg.escapeIdentifier(principal.roleName);
-  if (principal.kind === "password") {
-    await backend.query(`CREATE ROLE ${role} LOGIN PASSWORD ${pg.escapeLiteral(principal.password)}`);
-  } else {
-    await backend.query(`CREATE ROLE ${role} LOGIN`);
+/**
+ * Where the per-start folder goes: `EMULATOR_WORK_DIR`; else `/dev/shm` when it is a memory file
+ * system with at least 1 GiB free (copying the data folder there takes a few ms instead of up to
+ * a second on a busy disk); else the system temp folder.
+ */
+function workBase(): string {
+  if (process.env.EMULATOR_WORK_DIR) return process.env.EMULATOR_WORK_DIR;
+  try {
+    const fs = statfsSync("/dev/shm");
+    const TMPFS_MAGIC = 0x01021994;
+    if (fs.type === TMPFS_MAGIC && fs.bavail * fs.bsize >= 1024 ** 3) return "/dev/shm";
+  } catch {
+    // no /dev/shm (macOS)
   }
-  const grants = principal.kind === "group" ? "pg_read_all_data" : "pg_read_all_data, pg_write_all_data";
-  await backend.query(`GRANT ${grants} TO ${role}`);
+  return tmpdir();
+}
+
+/**
+ * Removes work folders of emulators that were killed (SIGKILL, power loss) and left their data
+ * folder behind: this user's, older than 10 minutes, and without a running postmaster.
+ */
+async function sweepAbandonedWorkDirs(base: string): Promise<void> {
+  const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    if (!name.startsWith("azure-pg-emulator-")) continue;
+    const dir = join(base, name);
+    const info = await stat(dir).catch(() => undefined);
+    if (!info || (uid !== undefined && info.uid !== uid) || Date.now() - info.mtimeMs < 10 * 60_000) continue;
+    const pidText = await readFile(join(dir, "data", "postmaster.pid"), "utf8").catch(() => "");
+    const pid = Number(pidText.split("\n")[0]);
+    if (pid > 0) {
+      try {
+        process.kill(pid, 0);
+        continue; // still running
+      } catch {
+        // gone
+      }
+    }
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /**
@@ -184,12 +264,16 @@ async function createRole(backend: PostgresBackend, principal: Principal): Promi
  * ```
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const startedAt = Date.now();
   const audience = options.audience ?? PUBLIC_CLOUD_RESOURCE;
   const audiences = [audience, ...(options.additionalAudiences ?? [])];
-  const workDir = mkdtempSync(join(tmpdir(), "azure-pg-emulator-"));
+  const base = workBase();
+  void sweepAbandonedWorkDirs(base);
+  const workDir = mkdtempSync(join(base, "azure-pg-emulator-"));
   let backend: PostgresBackend | undefined;
   let front: TlsFront | undefined;
   let endpoint: ManagedIdentityEndpoint | undefined;
+  let entra: EntraTokenEndpoint | undefined;
 
   const onExit = () => {
     backend?.killNow();
@@ -202,6 +286,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     (stopped ??= (async () => {
       await front?.close().catch(() => undefined);
       await endpoint?.close().catch(() => undefined);
+      await entra?.close().catch(() => undefined);
       await backend?.stop().catch(() => backend?.killNow());
       await rm(workDir, { recursive: true, force: true });
       process.off("exit", onExit);
@@ -216,38 +301,47 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const defaultPrincipal = options.defaultPrincipal ?? principals.managedIdentity.name;
     directory.tokenPrincipal(defaultPrincipal);
 
-    const issuer = new TokenIssuer(audience, EMULATOR_TENANT_ID);
-    const service = new TokenService(issuer, directory, options.tokenLifetimeSeconds ?? 3600);
+    const entraAdmin = options.entraAdmin ?? principals.user.name;
+    directory.tokenPrincipal(entraAdmin);
 
-    const [certs, startedBackend] = await Promise.all([
+    const [issuer, certs, startedBackend] = await Promise.all([
+      ensureCacheRoot(options.cacheDir ?? defaultCacheDir()).then((dir) => TokenIssuer.create(audience, EMULATOR_TENANT_ID, join(dir, "token-signing-key.pem"))),
       createCertificates(),
       PostgresBackend.start({
         workDir,
         postgresBinDir: options.postgresBinDir,
         createPostgresUser: options.createPostgresUser,
         onLog: options.onLog,
+        cacheDir: options.cacheDir,
       }),
     ]);
     backend = startedBackend;
+    const service = new TokenService(issuer, directory, options.tokenLifetimeSeconds ?? 3600);
     const caFile = join(workDir, "ca.pem");
-    await writeFile(caFile, certs.caCert, { mode: 0o644 });
-
-    await backend.query(`CREATE DATABASE ${EMULATOR_DATABASE}`);
-    for (const p of directory.all()) await createRole(backend, p);
-    {
-      const client = new pg.Client({ host: backend.host, port: backend.port, user: backend.superuser, database: EMULATOR_DATABASE });
-      await client.connect();
-      await client.query("GRANT CREATE, USAGE ON SCHEMA public TO PUBLIC");
-      await client.end();
-    }
+    const writeDirectory = (b: PostgresBackend) => b.writeDirectory({ tenantId: EMULATOR_TENANT_ID, principals: directory.pgaadauthEntries() });
+    await Promise.all([writeFile(caFile, certs.caCert, { mode: 0o644 }), writeDirectory(backend)]);
+    await backend.createRoles(directory.all(), { admins: [entraAdmin] });
 
     const liveBackend = backend;
+    const addPrincipal = async (input: PrincipalInput, addOptions: AddPrincipalOptions = {}): Promise<Principal> => {
+      const principal = resolvePrincipalInput(input, randomUUID);
+      directory.add(principal);
+      try {
+        await writeDirectory(liveBackend);
+        if (addOptions.createRole !== false) await liveBackend.createRoles([principal]);
+      } catch (error) {
+        directory.remove(principal.name);
+        await writeDirectory(liveBackend).catch(() => undefined);
+        throw error;
+      }
+      return principal;
+    };
     front = await startTlsFront({
       port: options.port,
       key: certs.serverKey,
       cert: certs.serverCert,
       backend: { host: liveBackend.host, port: liveBackend.port },
-      authenticate: (user, password) => checkLogin(user, password, { directory, issuer, audiences }),
+      authenticate: (user, password) => checkLogin(user, password, { directory, issuer, audiences, roleMapping: (role) => liveBackend.roleMapping(role) }),
       onLogin: (ok) => service.recordLogin(ok),
     });
     endpoint = await startManagedIdentityEndpoint({
@@ -255,7 +349,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       directory,
       defaultPrincipal: () => defaultPrincipal,
       defaultAzPrincipal: () => principals.user.name,
+      addPrincipal: (input, addOptions) => addPrincipal(input, addOptions),
     });
+
+    entra = await startEntraTokenEndpoint({ key: certs.serverKey, cert: certs.serverCert, tenantId: EMULATOR_TENANT_ID, directory, issuer, service });
+    const authorityHost = entra.authorityHost;
+    const applicationOf = (name: string) => {
+      const p = directory.get(name);
+      if (!p || (p.kind !== "servicePrincipal" && p.kind !== "managedIdentity")) {
+        throw new Error(`"${name}" is not a service principal or managed identity of the emulator.`);
+      }
+      return p;
+    };
 
     const defaultRole = directory.get(defaultPrincipal)!.roleName;
     const env: Record<string, string> = {
@@ -285,19 +390,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       managedIdentityEndpoint: endpoint.baseUrl,
       workDir,
       postgresPid: backend.pid,
+      entraAdmin,
+      authorityHost,
+      workloadIdentityEnv: async (name = principals.managedIdentity.name) => {
+        const app = applicationOf(name);
+        const file = join(workDir, `federated-token-${randomUUID()}`);
+        await writeFile(file, issuer.issueFederatedToken(federatedSubject(app)), { mode: 0o600 });
+        return { AZURE_AUTHORITY_HOST: authorityHost, AZURE_TENANT_ID: EMULATOR_TENANT_ID, AZURE_CLIENT_ID: app.clientId, AZURE_FEDERATED_TOKEN_FILE: file };
+      },
+      clientSecretEnv: (name = principals.servicePrincipal.name) => {
+        const app = applicationOf(name);
+        if (app.kind !== "servicePrincipal") throw new Error(`"${name}" is a managed identity: managed identities have no client secret.`);
+        return { AZURE_AUTHORITY_HOST: authorityHost, AZURE_TENANT_ID: EMULATOR_TENANT_ID, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.clientSecret };
+      },
+      startup: { readyMs: Date.now() - startedAt, templateCreated: backend.startInfo.templateCreated },
       credential: (name = defaultPrincipal) => {
         directory.tokenPrincipal(name);
-        return new EmulatorCredential(service, name);
+        return createEmulatorCredential(service, name);
       },
       issueToken: (name, issueOptions = {}) =>
         issuer.issue(directory.tokenPrincipal(name), { lifetimeSeconds: service.lifetimeFor(name), ...issueOptions }).token,
       configurePrincipal: (name, behaviour) => service.configure(name, behaviour),
-      addPrincipal: async (input) => {
-        const principal = resolvePrincipalInput(input, randomUUID);
-        directory.add(principal);
-        await createRole(liveBackend, principal);
-        return principal;
-      },
+      addPrincipal: (input, addOptions) => addPrincipal(input, addOptions),
       principal: (name) => directory.get(name),
       stats: () => service.snapshot(),
       resetStats: () => service.reset(),

@@ -7,6 +7,7 @@ import net from "node:net";
 import { TLSSocket } from "node:tls";
 import { PostgresConnection, createStartupMessage, type State, type TlsOptions, type TlsOptionsCallback } from "pg-gateway";
 import { SSL_REQUIRED_MESSAGE, type LoginDecision } from "./entra-login.js";
+import { ClientMessageRewriter } from "./security-label-rewriter.js";
 
 const CANCEL_REQUEST_CODE = 80877102;
 const GSSENC_REQUEST_CODE = 80877104;
@@ -33,7 +34,12 @@ export interface TlsFront {
   close(): Promise<void>;
 }
 
-/** pg-gateway 0.2.4 does not handle TLS handshake errors; this subclass does (e.g. a client with the wrong CA). */
+/**
+ * pg-gateway 0.2.4 does not handle TLS handshake errors; this subclass does (e.g. a client with
+ * the wrong CA). It overrides `upgradeToTls` and uses the internals `socket`, `secureSocket`,
+ * `tlsInfo`, `createSocketHandlers` and `removeSocketHandlers` of that exact version:
+ * test/pg-gateway-internals.test.ts fails when they change.
+ */
 class FrontConnection extends PostgresConnection {
   constructor(
     socket: net.Socket,
@@ -93,8 +99,9 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
     let backendSocket: net.Socket | undefined;
     let loginStarted = false;
 
-    const fail = (connection: PostgresConnection, code: string, message: string) => {
-      connection.sendError({ severity: "FATAL", code, message });
+    const rewriter = new ClientMessageRewriter();
+    const fail = (connection: PostgresConnection, code: string, message: string, extra: { detail?: string; hint?: string } = {}) => {
+      connection.sendError({ severity: "FATAL", code, message, ...extra });
       connection.socket.end();
     };
 
@@ -106,12 +113,14 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
       let decision: LoginDecision;
       try {
         decision = await options.authenticate(user, password);
-      } catch {
-        decision = { ok: false, code: "XX000", message: "internal error in the emulator while checking the login" };
+      } catch (error) {
+        // The cause goes into DETAIL (it comes from the backend query, never from the password; JWT-like text is cut anyway).
+        const cause = (error instanceof Error ? error.message : String(error)).replace(/eyJ[\w-]*\.[\w.-]*/g, "[token]");
+        decision = { ok: false, code: "XX000", message: "internal error in the emulator while checking the login", detail: cause };
       }
       if (!decision.ok) {
         options.onLogin?.(false);
-        fail(connection, decision.code, decision.message);
+        fail(connection, decision.code, decision.message, { detail: decision.detail, hint: decision.hint });
         return;
       }
       const backend = net.connect(options.backend.port, options.backend.host);
@@ -134,7 +143,14 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
       backend.on("error", () => client.destroy());
       client.on("close", () => backend.destroy());
       backend.on("close", () => client.destroy());
-      client.pipe(backend);
+      client.on("data", (chunk: Buffer) => {
+        const bytes = rewriter.push(chunk);
+        if (bytes.length && !backend.write(bytes)) {
+          client.pause();
+          backend.once("drain", () => client.resume());
+        }
+      });
+      client.on("end", () => backend.end());
       backend.pipe(client);
     };
 
@@ -148,7 +164,7 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
         onStartup: () => {
           if (!connection.secureSocket) {
             options.onLogin?.(false);
-            fail(connection, "28000", SSL_REQUIRED_MESSAGE);
+            fail(connection, "28000", SSL_REQUIRED_MESSAGE, { hint: "Connect with TLS, e.g. sslmode=verify-full, or pg's ssl: { ca, rejectUnauthorized: true }." });
             return true;
           }
           return false;
@@ -176,7 +192,7 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
           }
           if (backendSocket) {
             // Messages pipelined after the password: pass them on in order.
-            backendSocket.write(Buffer.from(data));
+            backendSocket.write(rewriter.push(Buffer.from(data)));
             return true;
           }
           if (!loginStarted && data[0] === 0x70) {

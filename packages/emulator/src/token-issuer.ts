@@ -1,8 +1,15 @@
 /**
  * Issues and verifies Entra-shaped RS256 JWT access tokens with a key made at start.
+ * Verification uses `jose` (its errors map onto Azure's four messages). Signing uses
+ * `node:crypto` directly because `emu.issueToken()` is synchronous and jose signs only
+ * asynchronously; the header is RS256 with `kid` and `x5t` like Entra's.
  */
-import { createHash, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from "node:crypto";
-import { AZURE_CLI_CLIENT_ID, EMULATOR_TENANT_ID, type TokenPrincipal } from "./principals.js";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, randomUUID, sign, type KeyObject } from "node:crypto";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import { errors as joseErrors, jwtVerify } from "jose";
+import { AZURE_CLI_CLIENT_ID, EMULATOR_TENANT_ID } from "./default-principals.js";
+import type { TokenPrincipal } from "./principal-types.js";
 
 /**
  * Resource (audience) of Azure Database for PostgreSQL in the public cloud.
@@ -36,6 +43,8 @@ export interface IssueTokenOptions {
   expiresAt?: Date | number;
   /** Absolute not-before (Date or ms since epoch). Default: now. */
   notBefore?: Date | number;
+  /** `amr` claim (how the user signed in). Default for users `["pwd", "mfa"]`; none for applications. */
+  amr?: string[];
 }
 
 /** A token with its expiry. */
@@ -63,6 +72,7 @@ export interface EmulatorTokenClaims {
   xms_mirid?: string;
   idtyp?: string;
   uti?: string;
+  amr?: string[];
   [claim: string]: unknown;
 }
 
@@ -79,28 +89,51 @@ function toSeconds(value: Date | number): number {
   return Math.floor((value instanceof Date ? value.getTime() : value) / 1000);
 }
 
+/** Audience of workload identity federated tokens. */
+export const FEDERATED_TOKEN_AUDIENCE = "api://AzureADTokenExchange";
+/** Issuer of the emulator's federated tokens (stands in for an AKS OIDC issuer). */
+export const FEDERATED_TOKEN_ISSUER = "https://oidc.emulator.invalid/";
+
 /** Makes and checks tokens. One RSA key per emulator. */
 export class TokenIssuer {
   readonly kid: string;
   readonly issuer: string;
-  private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
 
-  constructor(
-    readonly defaultAudience: string = PUBLIC_CLOUD_RESOURCE,
-    readonly tenantId: string = EMULATOR_TENANT_ID,
+  private constructor(
+    private readonly privateKey: KeyObject,
+    readonly defaultAudience: string,
+    readonly tenantId: string,
   ) {
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    this.privateKey = privateKey;
-    this.publicKey = publicKey;
-    const der = publicKey.export({ type: "spki", format: "der" });
+    this.publicKey = createPublicKey(privateKey);
+    const der = this.publicKey.export({ type: "spki", format: "der" });
     this.kid = createHash("sha256").update(der).digest("base64url").slice(0, 27);
     this.issuer = `https://sts.windows.net/${tenantId}/`;
   }
 
-  /** The public key as a JWK (for callers who want to verify tokens themselves). */
-  publicJwk(): Record<string, unknown> {
-    return { ...(this.publicKey.export({ format: "jwk" }) as Record<string, unknown>), kid: this.kid, alg: "RS256", use: "sig" };
+  /**
+   * Makes an issuer. With `keyFile`, the RSA key is read from that file, or made and saved there
+   * (mode 0600) when missing: making a 2048-bit key takes 0.1–0.4 s on a busy 2-core machine,
+   * too much for every start.
+   */
+  static async create(defaultAudience: string = PUBLIC_CLOUD_RESOURCE, tenantId: string = EMULATOR_TENANT_ID, keyFile?: string): Promise<TokenIssuer> {
+    if (keyFile) {
+      const pem = await readFile(keyFile, "utf8").catch(() => undefined);
+      if (pem) {
+        try {
+          return new TokenIssuer(createPrivateKey(pem), defaultAudience, tenantId);
+        } catch {
+          // unreadable key: make a new one below
+        }
+      }
+    }
+    const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
+    if (keyFile) {
+      const temp = `${keyFile}.${randomBytes(4).toString("hex")}`;
+      await writeFile(temp, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+      await rename(temp, keyFile);
+    }
+    return new TokenIssuer(privateKey, defaultAudience, tenantId);
   }
 
   /** Signs an access token for `principal`. */
@@ -129,8 +162,10 @@ export class TokenIssuer {
       claims.unique_name = principal.upn;
       claims.name = principal.displayName;
       claims.idtyp = "user";
+      claims.amr = options.amr ?? ["pwd", "mfa"];
     } else {
       claims.idtyp = "app";
+      if (options.amr) claims.amr = options.amr;
       if (principal.kind === "managedIdentity") claims.xms_mirid = principal.resourceId;
     }
     const header = { alg: "RS256", typ: "JWT", kid: this.kid, x5t: this.kid };
@@ -140,30 +175,44 @@ export class TokenIssuer {
   }
 
   /**
+   * Signs a Kubernetes-style service account token for workload identity (the content of
+   * `AZURE_FEDERATED_TOKEN_FILE`): `aud` `api://AzureADTokenExchange`, `sub` the federated subject.
+   */
+  issueFederatedToken(subject: string, lifetimeSeconds = 86_400): string {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { aud: [FEDERATED_TOKEN_AUDIENCE], iss: FEDERATED_TOKEN_ISSUER, sub: subject, iat: now, nbf: now, exp: now + lifetimeSeconds };
+    const header = { alg: "RS256", typ: "JWT", kid: this.kid };
+    const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+    return `${signingInput}.${base64url(sign("sha256", Buffer.from(signingInput), this.privateKey))}`;
+  }
+
+  /** Checks a federated token made by {@link TokenIssuer.issueFederatedToken}; returns its subject. */
+  async verifyFederatedToken(token: string): Promise<string | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ["RS256"], audience: FEDERATED_TOKEN_AUDIENCE, issuer: FEDERATED_TOKEN_ISSUER });
+      return typeof payload.sub === "string" ? payload.sub : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * Checks signature, `exp`/`nbf` (with `clockSkewSeconds` leeway) and that `aud` is one of `audiences`.
    */
-  verify(token: string, audiences: readonly string[], clockSkewSeconds = 0): VerifyResult {
-    const parts = token.split(".");
-    if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) return { ok: false, reason: "format" };
-    const [h, p, s] = parts as [string, string, string];
-    let header: { alg?: unknown; kid?: unknown };
-    let claims: EmulatorTokenClaims;
+  async verify(token: string, audiences: readonly string[], clockSkewSeconds = 0): Promise<VerifyResult> {
+    const accepted = audiences.flatMap((a) => [a, a.endsWith("/") ? a.slice(0, -1) : `${a}/`]);
     try {
-      header = JSON.parse(Buffer.from(h, "base64url").toString("utf8"));
-      claims = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
-    } catch {
+      const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ["RS256"], audience: accepted, clockTolerance: clockSkewSeconds });
+      if (typeof payload.oid !== "string" || typeof payload.exp !== "number") return { ok: false, reason: "format" };
+      return { ok: true, claims: payload as EmulatorTokenClaims };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: "expired" };
+      if (error instanceof joseErrors.JWTClaimValidationFailed) {
+        if (error.claim === "nbf") return { ok: false, reason: "notYetValid" };
+        if (error.claim === "aud") return { ok: false, reason: "audience" };
+      }
       return { ok: false, reason: "format" };
     }
-    if (header.alg !== "RS256" || typeof claims !== "object" || claims === null) return { ok: false, reason: "format" };
-    const valid = verify("sha256", Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(s, "base64url"));
-    if (!valid) return { ok: false, reason: "format" };
-    const now = Math.floor(Date.now() / 1000);
-    if (typeof claims.exp !== "number" || claims.exp <= now - clockSkewSeconds) return { ok: false, reason: "expired" };
-    if (typeof claims.nbf === "number" && claims.nbf > now + clockSkewSeconds) return { ok: false, reason: "notYetValid" };
-    const accepted = audiences.flatMap((a) => [a, a.endsWith("/") ? a.slice(0, -1) : `${a}/`]);
-    if (typeof claims.aud !== "string" || !accepted.includes(claims.aud)) return { ok: false, reason: "audience" };
-    if (typeof claims.oid !== "string") return { ok: false, reason: "format" };
-    return { ok: true, claims };
   }
 }
 

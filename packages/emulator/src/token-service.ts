@@ -3,7 +3,8 @@
  * credential, managed identity endpoint, stand-in `az`): per-principal lifetime, latency,
  * injected failures, throttling and request statistics.
  */
-import type { PrincipalDirectory } from "./principals.js";
+import { setTimeout as delay } from "node:timers/promises";
+import type { PrincipalDirectory } from "./principal-directory.js";
 import type { TokenIssuer } from "./token-issuer.js";
 
 /**
@@ -13,11 +14,11 @@ import type { TokenIssuer } from "./token-issuer.js";
  * ```ts
  * import { startEmulator, type TokenWay } from "@azure/postgresql-auth-emulator";
  * const emu = await startEmulator();
- * const ways: TokenWay[] = ["managedIdentityEndpoint", "credential", "az"];
+ * const ways: TokenWay[] = ["managedIdentityEndpoint", "credential", "az", "tokenEndpoint"];
  * for (const way of ways) console.log(way, emu.stats().tokenRequests[way]);
  * ```
  */
-export type TokenWay = "managedIdentityEndpoint" | "credential" | "az";
+export type TokenWay = "managedIdentityEndpoint" | "credential" | "az" | "tokenEndpoint";
 
 /**
  * Per-principal behaviour, set with `emu.configurePrincipal()`.
@@ -62,6 +63,8 @@ export interface TokenRequestCountsByWay {
   managedIdentityEndpoint: number;
   credential: number;
   az: number;
+  /** The Entra-like token endpoint (client secret, workload identity). */
+  tokenEndpoint: number;
 }
 
 /**
@@ -137,7 +140,7 @@ interface PrincipalState {
 
 function emptyStats(): EmulatorStats {
   return {
-    tokenRequests: { total: 0, byPrincipal: {}, byPrincipalAndWay: {}, managedIdentityEndpoint: 0, credential: 0, az: 0 },
+    tokenRequests: { total: 0, byPrincipal: {}, byPrincipalAndWay: {}, managedIdentityEndpoint: 0, credential: 0, az: 0, tokenEndpoint: 0 },
     throttled: 0,
     failed: 0,
     logins: { ok: 0, refused: 0 },
@@ -152,21 +155,18 @@ export interface AbortSignalLike {
 }
 
 function sleep(ms: number, signal?: AbortSignalLike): Promise<void> {
-  if (ms <= 0) return signal?.aborted ? Promise.reject(new AbortError("The operation was aborted.")) : Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError("The operation was aborted."));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    if (signal) {
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
-    }
-  });
+  if (signal?.aborted) return Promise.reject(new AbortError("The operation was aborted."));
+  if (ms <= 0) return Promise.resolve();
+  // node:timers/promises wants a real AbortSignal; core-auth's AbortSignalLike is bridged.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  return delay(ms, undefined, { signal: controller.signal }).then(
+    () => signal?.removeEventListener("abort", onAbort),
+    () => {
+      throw new AbortError("The operation was aborted.");
+    },
+  );
 }
 
 /** Handles token requests for all ways. */
@@ -195,10 +195,6 @@ export class TokenService {
     s.behaviour = { ...s.behaviour, ...behaviour };
   }
 
-  behaviour(name: string): PrincipalBehaviour {
-    return { ...this.state(name).behaviour };
-  }
-
   snapshot(): EmulatorStats {
     return structuredClone(this.stats);
   }
@@ -224,7 +220,7 @@ export class TokenService {
     st.total++;
     st[way]++;
     st.byPrincipal[name] = (st.byPrincipal[name] ?? 0) + 1;
-    const byWay = (st.byPrincipalAndWay[name] ??= { managedIdentityEndpoint: 0, credential: 0, az: 0 });
+    const byWay = (st.byPrincipalAndWay[name] ??= { managedIdentityEndpoint: 0, credential: 0, az: 0, tokenEndpoint: 0 });
     byWay[way]++;
 
     const s = this.state(name);

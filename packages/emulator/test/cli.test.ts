@@ -92,15 +92,24 @@ console.log(JSON.stringify(Object.fromEntries(keys.map((k) => [k, process.env[k]
 
   it("run: SIGTERM reaches the command; the emulator stops and exits with 128+signal", async () => {
     const marker = `emulator-sigterm-${process.pid}-${Date.now()}`;
+    let printed = "";
     let cliChild: ReturnType<typeof spawn> | undefined;
-    const pending = runCli(["run", "--", process.execPath, "-e", `setTimeout(() => {}, 60000); // ${marker}`], process.env, (c) => (cliChild = c));
-    await waitFor(() => processesMentioning(marker).length >= 2);
+    const pending = runCli(
+      ["run", "--", process.execPath, "-e", `console.log(process.env.PGSSLROOTCERT); setTimeout(() => {}, 60000); // ${marker}`],
+      process.env,
+      (c) => {
+        cliChild = c;
+        c.stdout!.on("data", (chunk: Buffer) => (printed += chunk));
+      },
+    );
+    await waitFor(() => printed.includes("\n") && processesMentioning(marker).length >= 2);
     cliChild!.kill("SIGTERM");
     const result = await pending;
     expect(result.code).toBe(143);
     expect(processesMentioning(marker)).toEqual([]);
-    const workDirs = [...result.stderr.matchAll(/azure-pg-emulator-\w+/g)];
-    for (const [dir] of workDirs) expect(existsSync(join(tmpdir(), dir))).toBe(false);
+    const workDir = dirname(result.stdout.trim());
+    expect(workDir).toMatch(/azure-pg-emulator-/);
+    expect(existsSync(workDir)).toBe(false);
   });
 
   it("start --env-file: writes the variables, serves logins, stops on SIGINT without leftovers", async () => {
@@ -173,7 +182,35 @@ console.log(JSON.stringify(Object.fromEntries(keys.map((k) => [k, process.env[k]
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^export PGHOST=localhost$/m);
     expect(result.stdout).toMatch(/^export PGSSLMODE=verify-full$/m);
-    expect(result.stdout).toMatch(/^unset AZURE_CLIENT_ID /m);
+    expect(result.stdout).toMatch(/^unset (\S+ )*AZURE_CLIENT_ID( |$)/m);
+    expect(result.stdout).toMatch(/^unset (\S+ )*AZURE_FEDERATED_TOKEN_FILE( |$)/m);
+    expect(result.stdout.indexOf("unset ")).toBeLessThan(result.stdout.indexOf("export IDENTITY_ENDPOINT="));
+  });
+
+  it("add-principal: a principal added at run time gets tokens and a role", async () => {
+    const script = `
+const { execFileSync } = require("node:child_process");
+const pg = require("pg");
+const run = (...args) => execFileSync(process.execPath, [${JSON.stringify(cli)}, ...args], { encoding: "utf8" });
+const added = JSON.parse(run("add-principal", "--kind", "servicePrincipal", "--name", "cli-app"));
+const token = run("token", "--principal", "cli-app").trim();
+const client = new pg.Client({ user: added.roleName, password: token });
+client.connect().then(() => client.query("select current_user")).then((r) => {
+  console.log(JSON.stringify({ user: r.rows[0].current_user, oid: added.oid }));
+  return client.end();
+});`;
+    const result = await runCli(["run", "--", process.execPath, "-e", script]);
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout.trim());
+    expect(out.user).toBe("cli-app");
+    expect(out.oid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("rejects unknown options with the usage text", async () => {
+    const result = await runCli(["start", "--no-such-option"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Unknown option '--no-such-option'/);
+    expect(result.stderr).toContain("Usage:");
   });
 
   it("token without a running emulator explains what to do", async () => {

@@ -33,3 +33,22 @@ export async function refusal(emu: Emulator, user: string, password: string, ssl
   await c.end();
   throw new Error(`login as ${user} was expected to fail`);
 }
+
+/** Polls pg_stat_activity (as `user`, who sees its own sessions) until a session runs `query`. */
+export async function waitForActiveQuery(emu: Emulator, user: string, query: string): Promise<void> {
+  const watcher = client(emu, user, emu.issueToken(user));
+  await watcher.connect();
+  try {
+    for (let i = 0; i < 400; i++) {
+      const { rows } = await watcher.query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where state = 'active' and query = $1 and pid <> pg_backend_pid()",
+        [query],
+      );
+      if (rows[0]!.n > 0) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`no session started ${query}`);
+  } finally {
+    await watcher.end();
+  }
+}

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { AzureCliCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmulatorCredentialError, startEmulator, type Emulator } from "../src/index.js";
+import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, EmulatorCredentialError, startEmulator, type Emulator } from "../src/index.js";
 import { SCOPE, currentUser, refusal } from "./helpers.js";
 
 const execFileAsync = promisify(execFile);
@@ -20,12 +20,9 @@ afterAll(async () => {
 });
 
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...emu.env, ...extra };
-  for (const name of ["AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_SERVER_THUMBPRINT", "MSI_ENDPOINT", "MSI_SECRET", "AZURE_TOKEN_CREDENTIALS"]) {
-    delete env[name];
-  }
-  if (!extra.AZURE_CLIENT_ID) delete env.AZURE_CLIENT_ID;
-  return env;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES) delete env[name];
+  return Object.assign(env, emu.env, extra);
 }
 
 function miRequest(query: string, header = emu.env.IDENTITY_HEADER!): Promise<Response> {
@@ -87,19 +84,22 @@ describe("managed identity endpoint", () => {
   });
 
   it("throttles beyond 20 requests per second with HTTP 429", async () => {
-    await new Promise((r) => setTimeout(r, 1100));
+    // A fresh identity: its one-second window is empty (no waiting for the previous tests' window).
+    const fresh = await emu.addPrincipal({ kind: "managedIdentity", name: "throttle-per-second" }, { createRole: false });
+    const clientId = fresh.kind === "managedIdentity" ? fresh.clientId : "";
     const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) statuses.push((await miRequest(`resource=${RESOURCE}`)).status);
+    for (let i = 0; i < 25; i++) statuses.push((await miRequest(`resource=${RESOURCE}&client_id=${clientId}`)).status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(20);
     expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429]);
   });
 
   it("injects failures: the next N requests fail with HTTP 500", async () => {
-    await new Promise((r) => setTimeout(r, 1100));
-    emu.configurePrincipal("orders-api-identity", { failNext: 2 });
-    expect((await miRequest(`resource=${RESOURCE}`)).status).toBe(500);
-    expect((await miRequest(`resource=${RESOURCE}`)).status).toBe(500);
-    expect((await miRequest(`resource=${RESOURCE}`)).status).toBe(200);
+    const fresh = await emu.addPrincipal({ kind: "managedIdentity", name: "fails-twice" }, { createRole: false });
+    const query = `resource=${RESOURCE}&client_id=${fresh.kind === "managedIdentity" ? fresh.clientId : ""}`;
+    emu.configurePrincipal("fails-twice", { failNext: 2 });
+    expect((await miRequest(query)).status).toBe(500);
+    expect((await miRequest(query)).status).toBe(500);
+    expect((await miRequest(query)).status).toBe(200);
   });
 });
 

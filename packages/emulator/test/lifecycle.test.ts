@@ -42,6 +42,26 @@ describe("lifecycle", () => {
     expect(existsSync(emu.workDir)).toBe(false);
   });
 
+  it("ignores the PG* variables of its own process (e.g. emu.env copied into process.env)", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { PGSSLMODE: "verify-full", PGHOST: "nowhere.invalid", PGPORT: "1", PGDATABASE: "nope", PGUSER: "nobody" });
+    try {
+      const emu = await startEmulator();
+      try {
+        expect(await currentUser(emu, "alice@contoso.com", emu.issueToken("alice@contoso.com"))).toBe("alice@contoso.com");
+        await emu.addPrincipal({ kind: "user", name: "erin@contoso.com" });
+        expect(await currentUser(emu, "erin@contoso.com", emu.issueToken("erin@contoso.com"))).toBe("erin@contoso.com");
+      } finally {
+        await emu.stop();
+      }
+    } finally {
+      for (const key of ["PGSSLMODE", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER"]) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  });
+
   it("refuses an unknown default principal and cleans up", async () => {
     await expect(startEmulator({ defaultPrincipal: "nobody" })).rejects.toThrow(/Unknown principal/);
   });

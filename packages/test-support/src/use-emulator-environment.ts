@@ -1,14 +1,4 @@
-import type { Emulator } from "@azure/postgresql-auth-emulator";
-
-// TODO(merge): replace with the emulator's exported list once it lands.
-const AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES = [
-  "AZURE_CLIENT_ID",
-  "AZURE_TENANT_ID",
-  "AZURE_FEDERATED_TOKEN_FILE",
-  "IDENTITY_SERVER_THUMBPRINT",
-  "MSI_ENDPOINT",
-  "MSI_SECRET",
-];
+import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, type Emulator } from "@azure/postgresql-auth-emulator";
 
 /**
  * Points this process's environment at the emulator (`PG*`, `IDENTITY_ENDPOINT`, ...) and removes
@@ -18,8 +8,8 @@ const AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES = [
  */
 export function useEmulatorEnvironment(emu: Emulator): () => void {
   const saved = { ...process.env };
-  for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
   for (const key of AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES) delete process.env[key];
+  for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
   delete process.env.PGUSER;
   return () => {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];

@@ -2,6 +2,7 @@
 // package, through an unmodified DefaultAzureCredential and real TLS.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES } from "@azure/postgresql-auth-emulator";
 import { describe, expect, it } from "vitest";
 
 const packageDir = fileURLToPath(new URL("../..", import.meta.url));
@@ -10,7 +11,7 @@ const emulatorBin = `${packageDir}/node_modules/.bin/azure-postgresql-emulator`;
 function runSample(file: string) {
   const sample = fileURLToPath(new URL(`./microsoft-readme/${file}`, import.meta.url));
   const env = { ...process.env };
-  for (const key of ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"]) delete env[key];
+  for (const key of [...AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, "PGHOST", "PGPORT", "PGUSER", "PGDATABASE"]) delete env[key];
   return spawnSync(emulatorBin, ["run", "--", process.execPath, sample], { cwd: packageDir, env, encoding: "utf8", timeout: 120_000 });
 }
 
