@@ -14,7 +14,7 @@ export interface CliOptions {
 const USAGE = `usage: node bench/dist/run.js [--quick | --smoke] [--scenarios id,id] [--out-dir DIR]
   --quick       smaller sizes, short-lived window 30 s (< 2 min in all)
   --smoke       tiny sizes (seconds): for the harness test
-  --scenarios   comma-separated scenario ids (storm, storm-throttled, slow-developer-credential, churn, short-lived-tokens, provider-call)
+  --scenarios   comma-separated scenario ids (storm, storm-throttled, slow-developer-credential, churn, short-lived-tokens, provider-call, postgres-js-storm, mikro-orm-refill)
   --out-dir     folder for bench-results.json and BENCHMARKS.md (default: the repository root)`;
 
 export function parseCliOptions(argv: readonly string[]): CliOptions {
