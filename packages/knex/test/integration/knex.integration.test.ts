@@ -56,4 +56,17 @@ describe("Knex with entraKnexConnection", () => {
       await db.destroy();
     }
   });
+
+  it("does not trust a server certificate from a CA it was not given, and sends no token", async () => {
+    delete process.env.PGSSLROOTCERT; // Node's default CAs only
+    emu.resetStats();
+    const db = knex({ client: "pg", connection: entraKnexConnection(emu.credential(emu.principals.user.name), { connection: { port: emu.port, database: emu.database } }) });
+    try {
+      await expect(currentUser(db)).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+      expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
+    } finally {
+      process.env.PGSSLROOTCERT = emu.env.PGSSLROOTCERT;
+      await db.destroy();
+    }
+  });
 });

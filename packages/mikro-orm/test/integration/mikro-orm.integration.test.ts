@@ -72,4 +72,17 @@ describe("MikroORM with getEntraMikroOrmOptions", () => {
       await orm.close(true);
     }
   });
+
+  it("does not trust a server certificate from a CA it was not given, and sends no token", async () => {
+    delete process.env.PGSSLROOTCERT; // Node's default CAs only
+    emu.resetStats();
+    try {
+      // MikroORM.init connects at once, so the TLS failure surfaces there.
+      const options = await getEntraMikroOrmOptions(emu.credential(emu.principals.user.name));
+      await expect(init(options)).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+      expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
+    } finally {
+      process.env.PGSSLROOTCERT = emu.env.PGSSLROOTCERT;
+    }
+  });
 });

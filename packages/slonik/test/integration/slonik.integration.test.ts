@@ -70,4 +70,17 @@ describe("Slonik with createEntraDriverFactory", () => {
       await pool.end();
     }
   });
+
+  it("does not trust a server certificate from a CA it was not given, and sends no token", async () => {
+    delete process.env.PGSSLROOTCERT; // Node's default CAs only
+    emu.resetStats();
+    try {
+      await expect(
+        createPool(uri, { driverFactory: createEntraDriverFactory(createPgDriverFactory(), emu.credential(emu.principals.user.name)) }),
+      ).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+      expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
+    } finally {
+      process.env.PGSSLROOTCERT = emu.env.PGSSLROOTCERT;
+    }
+  });
 });
