@@ -1,41 +1,33 @@
 // Example: Knex (pg client) logs in to Azure Database for PostgreSQL with Microsoft Entra ID.
 //
-// Configuration: PGHOST, PGPORT, PGDATABASE, and PGSSLROOTCERT if your server's CA is not in
-// Node's trust store. The role name comes from the token unless PGUSER names one.
-// DefaultAzureCredential signs in with a managed identity on Azure, `az login` on a laptop, or the
-// emulator's managed identity endpoint in tests. RUN_SECONDS keeps it working that long.
-import { readFileSync } from "node:fs";
+// Configuration: PGHOST, PGPORT, PGDATABASE; PGSSLMODE (default verify-full) and PGSSLROOTCERT if
+// your server's CA is not in Node's trust store. The role name comes from the token unless DB_ROLE
+// names one. DefaultAzureCredential signs in with a managed identity on Azure, `az login` on a
+// laptop, or the emulator's managed identity endpoint in tests. RUN_SECONDS keeps it working that long.
 import { setTimeout as sleep } from "node:timers/promises";
 import { DefaultAzureCredential } from "@azure/identity";
-import { entraTokenProvider, getEntraRoleName, type EntraTokenProviderOptions } from "@azure/postgresql-auth-pg";
+import { entraKnexConnection } from "@azure/postgresql-auth-knex";
 import knex from "knex";
 
-const host = process.env.PGHOST;
-if (!host) {
+if (!process.env.PGHOST) {
   console.error("Set PGHOST (and PGDATABASE) to your server, e.g. myserver.postgres.database.azure.com");
   process.exit(2);
 }
-const credential = new DefaultAzureCredential();
 let tokenRequests = 0;
-const tokenOptions: EntraTokenProviderOptions = {
-  host,
-  onTokenEvent: (event) => void (event.type === "credentialCall" && tokenRequests++),
-};
 
 const db = knex({
   client: "pg",
-  connection: {
-    host,
-    port: Number(process.env.PGPORT || 5432),
-    database: process.env.PGDATABASE || "postgres",
-    user: process.env.PGUSER || (await getEntraRoleName(credential, tokenOptions)),
-    // Knex hands this function to pg, which calls it for every new connection: a fresh token each time.
-    password: entraTokenProvider(credential, tokenOptions),
-    ssl: {
-      rejectUnauthorized: true, // always verify the server's certificate
-      ...(process.env.PGSSLROOTCERT && { ca: readFileSync(process.env.PGSSLROOTCERT, "utf8") }),
+  // An async connection provider: your settings plus the role name, the cached token, TLS that
+  // verifies the certificate, and an expirationChecker so that Knex asks again before the token expires.
+  connection: entraKnexConnection(new DefaultAzureCredential(), {
+    connection: {
+      host: process.env.PGHOST,
+      port: Number(process.env.PGPORT || 5432),
+      database: process.env.PGDATABASE || "postgres",
     },
-  },
+    ...(process.env.DB_ROLE && { username: process.env.DB_ROLE }),
+    onTokenEvent: (event) => void (event.type === "credentialCall" && tokenRequests++),
+  }),
   // A short idle timeout, so that this demo opens a new physical connection every round.
   pool: { min: 0, max: 5, idleTimeoutMillis: 100, reapIntervalMillis: 50 },
 });
