@@ -4,6 +4,8 @@ import {
   cloudFromHost,
   createEntraTokenSource,
   EntraAuthError,
+  logger,
+  redactTokens,
   resolveRoleName,
   type GetEntraTokenPasswordOptions,
   type RoleNameOptions,
@@ -50,7 +52,12 @@ export interface EntraPostgresOptions {
   /** The host setting (an array joined with commas, postgres.js's multi-host form). */
   host: string;
   username: string;
-  /** postgres.js calls it for every authentication (reconnects included); tokens come from the shared cache. */
+  /**
+   * postgres.js calls it for every authentication (reconnects included); tokens come from the
+   * shared cache. It never rejects: postgres.js 3.4 leaves a rejected password promise unhandled
+   * (the process exits). Without a token it logs a warning and resolves to an empty password,
+   * which the server refuses, so the query fails instead.
+   */
   password: () => Promise<string>;
   ssl: PostgresSslSetting;
 }
@@ -92,8 +99,18 @@ export async function getEntraPostgresOptions(
   }
   const ssl = postgresSsl({ sslmode, sslrootcert, allowPlaintextLoopback }, hosts, process.env);
   const source = createEntraTokenSource(credential, { ...tokenOptions, host: hosts[0] });
-  const password = async (): Promise<string> => (await source.getAccessToken()).token;
+  const password = async (): Promise<string> => {
+    try {
+      return (await source.getAccessToken()).token;
+    } catch (error) {
+      const why = EntraAuthError.isInstance(error) ? `${error.code}: ${error.message}` : redactTokens(String(error));
+      logger.warning(`No access token for a new postgres.js connection; it is tried with an empty password and refused. ${why}`);
+      return "";
+    }
+  };
   // The token is needed only when the role name has to come from it (an explicit username wins).
-  const { roleName } = resolveRoleName(username === undefined ? await password() : "", { username, fallbackUsername });
+  // At set-up a failure throws, so mistakes show at start-up.
+  const setupToken = username === undefined ? (await source.getAccessToken()).token : "";
+  const { roleName } = resolveRoleName(setupToken, { username, fallbackUsername });
   return { host: Array.isArray(host) ? host.join(",") : host, username: roleName, password, ssl };
 }

@@ -74,6 +74,14 @@ describe("getEntraPostgresOptions", () => {
     expect(credential.calls).toHaveLength(0);
   });
 
+  it("set-up fails with the credential's error; later the password function resolves to an empty password instead of rejecting", async () => {
+    const failing = fakeCredential(() => Promise.reject(new Error("endpoint down")));
+    await expect(getEntraPostgresOptions(failing, { host })).rejects.toMatchObject({ code: "TOKEN_ACQUISITION_FAILED" });
+    // postgres.js 3.4 does not catch a rejected password promise (the process would exit).
+    const options = await getEntraPostgresOptions(failing, { host, username: "alice@contoso.com" });
+    await expect(options.password()).resolves.toBe("");
+  });
+
   it("does not put the token in the role name error", async () => {
     const accessToken = tokenFor({ oid: "x" });
     const error = await getEntraPostgresOptions(fakeCredential(() => accessToken), { host }).catch((e: Error) => e);

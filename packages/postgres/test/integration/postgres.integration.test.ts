@@ -100,4 +100,18 @@ describe("postgres.js with getEntraPostgresOptions", () => {
       process.env.PGSSLROOTCERT = emu.env.PGSSLROOTCERT;
     }
   });
+
+  it("a failed token request fails that query instead of crashing the process; the next connection logs in", async () => {
+    const principal = emu.principals.servicePrincipal;
+    const options = await getEntraPostgresOptions(emu.credential(principal.name), { username: principal.roleName, cache: false });
+    emu.configurePrincipal(principal.name, { failNext: 1 });
+    const sql = postgres({ ...options, max: 1 });
+    try {
+      await expect(currentUser(sql)).rejects.toThrow(/invalid format|password/i);
+      expect(await currentUser(sql)).toBe(principal.roleName);
+    } finally {
+      emu.configurePrincipal(principal.name, { failNext: 0 });
+      await sql.end();
+    }
+  });
 });
