@@ -5,6 +5,7 @@ import { expect, it } from "vitest";
 describeExample({
   name: "examples/sequelize-v7",
   main: new URL("../dist/main.js", import.meta.url),
+  rootReadmeSnippet: true,
   moreTests: ({ run }) => {
     it("a configured user wins over the token (v7 names it `user`): the group's role, refused for a non-member", async () => {
       const result = await run({ DB_ROLE: "db-readers" });

@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
@@ -50,6 +50,11 @@ export interface ExampleUnderTest {
   lifetimes?: number;
   /** More variables for the program. */
   env?: Record<string, string>;
+  /**
+   * The root README shows this example's snippet: the first ```ts block of the example's README
+   * (type-checked there) must appear unchanged as a ```typescript block of the root README.
+   */
+  rootReadmeSnippet?: boolean;
   /** More tests of this example, with the running emulator. */
   moreTests?: (context: { emulator: () => Emulator; run: (env?: NodeJS.ProcessEnv) => Promise<ExampleRun> }) => void;
 }
@@ -158,6 +163,16 @@ export function describeExample(example: ExampleUnderTest): void {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+
+    if (example.rootReadmeSnippet) {
+      it("the root README shows this example's snippet unchanged", () => {
+        const blocks = (file: URL, fence: string) =>
+          [...readFileSync(file, "utf8").matchAll(new RegExp("```" + fence + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+        const own = blocks(new URL("../README.md", example.main), "ts")[0];
+        expect(own, "a ```ts block in the example's README").toBeDefined();
+        expect(blocks(new URL("../../../README.md", example.main), "typescript")).toContain(own);
+      });
+    }
 
     example.moreTests?.({ emulator, run });
   });
