@@ -13,7 +13,7 @@ import { Sequelize as SequelizeV6, QueryTypes } from "sequelize";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configureEntraAuthentication } from "../../src/index.js";
 
-const TOKEN_LIFETIME_SECONDS = 3;
+const TOKEN_LIFETIME_SECONDS = 4; // exp is in whole seconds: 3 to 4 s, handed out until its last quarter
 let emu: Emulator;
 let savedPgUser: string | undefined;
 beforeAll(async () => {
