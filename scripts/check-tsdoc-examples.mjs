@@ -40,7 +40,7 @@ for (const [, names, from] of index.matchAll(/export (?:type )?\{([^}]*)\} from 
       continue;
     }
     examples.forEach((code, i) => snippets.push({
-        name: `${from}-${name}-${i + 1}`,
+        name: `${snippets.length + 1}-${from}-${name}-${i + 1}`,
         code: `${declaresCredential.test(code) ? "" : PRELUDE}${code}\nexport {};\n`,
       }));
   }

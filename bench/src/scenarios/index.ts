@@ -4,6 +4,8 @@ import { churnScenario } from "./churn.js";
 import { emulatorStartScenario } from "./emulator-start.js";
 import { firstRequest429Scenario } from "./first-request-429.js";
 import { manyProcessesScenario } from "./many-processes.js";
+import { mikroOrmRefillScenario } from "./mikro-orm-refill.js";
+import { postgresJsStormScenario } from "./postgres-js-storm.js";
 import { providerCallScenario } from "./provider-call.js";
 import { redactionScenario } from "./redaction.js";
 import { shortLivedTokensScenario } from "./short-lived-tokens.js";
@@ -21,4 +23,6 @@ export const SCENARIOS: readonly Scenario[] = [
   manyProcessesScenario,
   redactionScenario,
   emulatorStartScenario,
+  postgresJsStormScenario,
+  mikroOrmRefillScenario,
 ];

@@ -74,6 +74,9 @@ export function configureEntraAuthentication(
     const earlier = earlierWrites.get(config);
     const configured = earlier && earlier.wrote === current ? earlier.configured : current;
 
+    // With read replication, Sequelize runs this hook with each replica's own settings (v6: that
+    // replica's config object, reused; v7: a fresh clone), so the host (hence the cloud and scope)
+    // and a role configured on one replica are that replica's own.
     const host = typeof config.host === "string" ? config.host : undefined;
     const { token } = await source.getAccessToken(host !== undefined ? { host } : {});
     const { roleName } = resolveRoleName(token, {

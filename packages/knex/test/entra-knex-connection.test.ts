@@ -1,0 +1,63 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { entraKnexConnection } from "../src/index.js";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
+
+const host = "myserver.postgres.database.azure.com";
+
+beforeEach(() => {
+  for (const name of ["PGHOST", "PGSSLMODE", "PGSSLROOTCERT", "PGUSER"]) vi.stubEnv(name, undefined);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.useRealTimers();
+});
+
+describe("entraKnexConnection", () => {
+  it("resolves to the settings plus host, role name, cached token, verified TLS and an expirationChecker", async () => {
+    vi.useFakeTimers({ now: Date.parse("2026-01-01T00:00:00Z") }); // a real date: the core reads small timestamps as seconds
+    const accessToken = tokenFor(alice);
+    const credential = fakeCredential(() => accessToken);
+    const provider = entraKnexConnection(credential, { connection: { host, database: "appdb", application_name: "orders" } });
+    const [connection] = await Promise.all([provider(), provider()]);
+    expect(connection).toEqual({
+      host,
+      database: "appdb",
+      application_name: "orders",
+      user: "alice@contoso.com",
+      password: accessToken.token,
+      ssl: { rejectUnauthorized: true },
+      expirationChecker: expect.any(Function),
+    });
+    expect(credential.calls).toHaveLength(1);
+    expect(connection!.expirationChecker()).toBe(false);
+    vi.setSystemTime(accessToken.expiresOnTimestamp - 30_000);
+    expect(connection!.expirationChecker()).toBe(true);
+  });
+
+  it("a US Government host (from PGHOST) picks its scope; the username option wins", async () => {
+    vi.stubEnv("PGHOST", "db.postgres.database.usgovcloudapi.net");
+    const credential = fakeCredential(() => tokenFor(alice));
+    const connection = await entraKnexConnection(credential, { username: "db-readers" })();
+    expect(connection).toMatchObject({ host: "db.postgres.database.usgovcloudapi.net", user: "db-readers" });
+    expect(credential.calls.map((c) => c.scopes)).toEqual([["https://ossrdbms-aad.database.usgovcloudapi.net/.default"]]);
+  });
+
+  it("fails at set-up without a credential or a host", () => {
+    expect(() => entraKnexConnection(null as never, { connection: { host } })).toThrowError(
+      expect.objectContaining({ code: "CREDENTIAL_REQUIRED", message: expect.stringContaining("entraKnexConnection") }),
+    );
+    expect(() => entraKnexConnection(fakeCredential(() => null))).toThrowError(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/PGHOST/) }));
+  });
+
+  it("refuses plaintext (ssl: false or PGSSLMODE=disable) at set-up, except on loopback with the opt-out", () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    expect(() => entraKnexConnection(credential, { connection: { host, ssl: false } })).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/connection\.ssl is false.*allowPlaintextLoopback/) }),
+    );
+    vi.stubEnv("PGSSLMODE", "disable");
+    expect(() => entraKnexConnection(credential, { connection: { host } })).toThrowError(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/PGSSLMODE/) }));
+    expect(() => entraKnexConnection(credential, { connection: { host: "localhost" }, allowPlaintextLoopback: true })).not.toThrow();
+    expect(() => entraKnexConnection(credential, { connection: { host: "localhost", ssl: false } })).toThrowError(expect.objectContaining({ code: "INVALID_OPTION" }));
+    expect(() => entraKnexConnection(credential, { connection: { host: "127.0.0.1", ssl: false }, allowPlaintextLoopback: true })).not.toThrow();
+  });
+});

@@ -1,0 +1,72 @@
+// End-to-end: Knex 3.3 (pg client) against a real PostgreSQL behind the emulator's TLS front, which
+// checks Entra tokens the way Azure does. Verified TLS everywhere.
+import { DefaultAzureCredential } from "@azure/identity";
+import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import knex, { type Knex } from "knex";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entraKnexConnection } from "../../src/index.js";
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+  for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
+  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"]) delete process.env[key];
+});
+afterAll(async () => {
+  await emu?.stop();
+});
+
+const currentUser = async (db: Knex) => ((await db.raw("select current_user")) as { rows: Array<{ current_user: string }> }).rows[0]!.current_user;
+
+describe("Knex with entraKnexConnection", () => {
+  it("logs in as the managed identity through an unmodified DefaultAzureCredential, TLS verified from PGSSLROOTCERT", async () => {
+    const db = knex({ client: "pg", connection: entraKnexConnection(new DefaultAzureCredential(), { connection: { port: emu.port, database: emu.database } }) });
+    try {
+      expect(await currentUser(db)).toBe(emu.principals.managedIdentity.roleName);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("new connections across several short token lifetimes: 0 refused logins, about one token request per lifetime", async () => {
+    const principal = emu.principals.managedIdentity;
+    emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3 });
+    emu.resetStats();
+    const db = knex({
+      client: "pg",
+      connection: entraKnexConnection(emu.credential(principal.name), { connection: { port: emu.port, database: emu.database } }),
+      pool: { min: 0, max: 1, maxConnectionLifetimeMillis: 1000 }, // Knex retires each connection after a second
+    });
+    try {
+      const started = Date.now();
+      let queries = 0;
+      while (Date.now() - started < 10_000) {
+        expect(await currentUser(db)).toBe(principal.roleName);
+        queries += 1;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const stats = emu.stats();
+      expect(stats.logins.refused).toBe(0);
+      expect(stats.logins.ok).toBeGreaterThanOrEqual(6); // new physical connections well past the first token's expiry
+      expect(stats.tokenRequests.byPrincipal[principal.name]).toBeGreaterThanOrEqual(3); // rotated across lifetimes
+      expect(stats.tokenRequests.byPrincipal[principal.name]).toBeLessThan(stats.logins.ok); // cached in between
+      expect(queries).toBeGreaterThan(stats.logins.ok);
+    } finally {
+      emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3600 });
+      await db.destroy();
+    }
+  });
+
+  it("does not trust a server certificate from a CA it was not given, and sends no token", async () => {
+    delete process.env.PGSSLROOTCERT; // Node's default CAs only
+    emu.resetStats();
+    const db = knex({ client: "pg", connection: entraKnexConnection(emu.credential(emu.principals.user.name), { connection: { port: emu.port, database: emu.database } }) });
+    try {
+      await expect(currentUser(db)).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+      expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
+    } finally {
+      process.env.PGSSLROOTCERT = emu.env.PGSSLROOTCERT;
+      await db.destroy();
+    }
+  });
+});

@@ -1,0 +1,56 @@
+import {
+  assertTokenCredential,
+  createEntraTokenSource,
+  type GetEntraTokenPasswordOptions,
+  type TokenCredential,
+} from "@azure/postgresql-auth-core";
+import { expirationChecker } from "./expiration-checker.js";
+
+/**
+ * MikroORM's `DynamicPassword`: the password and a function that tells Knex when to ask again.
+ *
+ * @example
+ * ```ts
+ * import type { EntraDynamicPassword } from "@azure/postgresql-auth-mikro-orm";
+ * const needsNewToken = (p: EntraDynamicPassword) => p.expirationChecker();
+ * ```
+ */
+export interface EntraDynamicPassword {
+  password: string;
+  expirationChecker: () => boolean;
+}
+
+/**
+ * A MikroORM `password` function returning `{ password, expirationChecker }` from the cached
+ * token and its expiry. MikroORM hands it to Knex as an async connection provider; Knex calls it
+ * again for new connections once `expirationChecker()` is true (a plain string password function
+ * would be called once and its token reused after it expired). MikroORM passes it no host: give
+ * `options.host` for a US Government or China server.
+ *
+ * @example
+ * ```ts
+ * import { DefaultAzureCredential } from "@azure/identity";
+ * import { entraMikroOrmPassword } from "@azure/postgresql-auth-mikro-orm";
+ * import { defineConfig } from "@mikro-orm/postgresql";
+ *
+ * const config = defineConfig({
+ *   host: process.env.PGHOST,
+ *   user: "orders-api-identity",
+ *   password: entraMikroOrmPassword(new DefaultAzureCredential(), { host: process.env.PGHOST }),
+ *   dbName: "appdb",
+ *   entities: [],
+ *   driverOptions: { connection: { ssl: { rejectUnauthorized: true } } },
+ * });
+ * ```
+ */
+export function entraMikroOrmPassword(
+  credential: TokenCredential,
+  options: GetEntraTokenPasswordOptions = {},
+): () => Promise<EntraDynamicPassword> {
+  assertTokenCredential(credential, "entraMikroOrmPassword");
+  const source = createEntraTokenSource(credential, options);
+  return async () => {
+    const { token, expiresOnTimestamp } = await source.getAccessToken();
+    return { password: token, expirationChecker: expirationChecker(expiresOnTimestamp) };
+  };
+}

@@ -1,0 +1,88 @@
+// End-to-end: MikroORM 6 (Knex + pg underneath) against a real PostgreSQL behind the emulator's
+// TLS front, which checks Entra tokens the way Azure does. Verified TLS everywhere.
+import { DefaultAzureCredential } from "@azure/identity";
+import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { MikroORM } from "@mikro-orm/postgresql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getEntraMikroOrmOptions } from "../../src/index.js";
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+  for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
+  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"]) delete process.env[key];
+});
+afterAll(async () => {
+  await emu?.stop();
+});
+
+const init = async (entra: Awaited<ReturnType<typeof getEntraMikroOrmOptions>>, pool: object = {}) =>
+  MikroORM.init({
+    ...entra,
+    port: emu.port,
+    dbName: emu.database,
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+    pool,
+  });
+const currentUser = async (orm: MikroORM) =>
+  ((await orm.em.getConnection().execute("select current_user")) as Array<{ current_user: string }>)[0]!.current_user;
+
+describe("MikroORM with getEntraMikroOrmOptions", () => {
+  it("logs in as the managed identity through an unmodified DefaultAzureCredential, TLS verified from PGSSLROOTCERT", async () => {
+    const orm = await init(await getEntraMikroOrmOptions(new DefaultAzureCredential()));
+    try {
+      expect(await currentUser(orm)).toBe(emu.principals.managedIdentity.roleName);
+    } finally {
+      await orm.close(true);
+    }
+  });
+
+  it("new connections across several short token lifetimes: 0 refused logins, about one token request per lifetime", async () => {
+    const principal = emu.principals.managedIdentity;
+    emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3 });
+    emu.resetStats();
+    // Knex retires each connection after a second, so the pool keeps opening new ones.
+    const orm = await init(await getEntraMikroOrmOptions(emu.credential(principal.name)), { min: 0, max: 1, maxConnectionLifetimeMillis: 1000 });
+    try {
+      const started = Date.now();
+      let queries = 0;
+      while (Date.now() - started < 10_000) {
+        expect(await currentUser(orm)).toBe(principal.roleName);
+        queries += 1;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const stats = emu.stats();
+      expect(stats.logins.refused).toBe(0);
+      expect(stats.logins.ok).toBeGreaterThanOrEqual(6); // new physical connections well past the first token's expiry
+      expect(stats.tokenRequests.byPrincipal[principal.name]).toBeGreaterThanOrEqual(3); // rotated across lifetimes
+      expect(stats.tokenRequests.byPrincipal[principal.name]).toBeLessThan(stats.logins.ok); // cached in between
+      expect(queries).toBeGreaterThan(stats.logins.ok);
+    } finally {
+      emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3600 });
+      await orm.close(true);
+    }
+  });
+
+  it("group login: the group's role name as username with the member's token", async () => {
+    const orm = await init(await getEntraMikroOrmOptions(emu.credential(emu.principals.user.name), { username: emu.principals.group.roleName }));
+    try {
+      expect(await currentUser(orm)).toBe(emu.principals.group.roleName);
+    } finally {
+      await orm.close(true);
+    }
+  });
+
+  it("does not trust a server certificate from a CA it was not given, and sends no token", async () => {
+    delete process.env.PGSSLROOTCERT; // Node's default CAs only
+    emu.resetStats();
+    try {
+      // MikroORM.init connects at once, so the TLS failure surfaces there.
+      const options = await getEntraMikroOrmOptions(emu.credential(emu.principals.user.name));
+      await expect(init(options)).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+      expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
+    } finally {
+      process.env.PGSSLROOTCERT = emu.env.PGSSLROOTCERT;
+    }
+  });
+});

@@ -1,0 +1,17 @@
+/**
+ * Microsoft Entra ID login to Azure Database for PostgreSQL for postgres.js (and Drizzle on
+ * postgres-js).
+ *
+ * @packageDocumentation
+ */
+export {
+  getEntraPostgresOptions,
+  type EntraPostgresOptions,
+  type EntraPostgresSettings,
+} from "./get-entra-postgres-options.js";
+export type { PostgresSslMode, PostgresTlsOptions } from "./postgres-ssl.js";
+export {
+  EntraAuthError,
+  type EntraAuthErrorCode,
+  type GetEntraTokenPasswordOptions,
+} from "@azure/postgresql-auth-core";

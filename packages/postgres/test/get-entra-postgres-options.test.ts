@@ -1,0 +1,133 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { getEntraPostgresOptions } from "../src/index.js";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
+
+const host = "myserver.postgres.database.azure.com";
+const managedIdentity = {
+  oid: "22222222-2222-2222-2222-222222222222",
+  xms_mirid: "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/orders-api",
+};
+
+beforeEach(() => {
+  for (const name of ["PGHOST", "PGSSLMODE", "PGSSLROOTCERT", "PGUSER"]) vi.stubEnv(name, undefined);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe("getEntraPostgresOptions", () => {
+  it("returns the host, the role name from the token, a cached password function and verified TLS", async () => {
+    const accessToken = tokenFor(managedIdentity);
+    const credential = fakeCredential(() => accessToken);
+    const options = await getEntraPostgresOptions(credential, { host });
+    expect(options).toEqual({ host, username: "orders-api", password: expect.any(Function), ssl: { rejectUnauthorized: true } });
+    const passwords = await Promise.all([options.password(), options.password(), options.password()]);
+    expect(passwords).toEqual([accessToken.token, accessToken.token, accessToken.token]);
+    expect(credential.calls).toHaveLength(1); // the set-up call and every connection share one token
+  });
+
+  it("binds the host's cloud: a US Government host gets its scope although postgres.js passes no host", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const options = await getEntraPostgresOptions(credential, { host: "db.postgres.database.usgovcloudapi.net", cache: false });
+    await options.password();
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+    ]);
+  });
+
+  it("reads the host from PGHOST, and the multi-host forms", async () => {
+    vi.stubEnv("PGHOST", "db.postgres.database.chinacloudapi.cn");
+    const credential = fakeCredential(() => tokenFor(alice));
+    expect((await getEntraPostgresOptions(credential, { cache: false })).host).toBe("db.postgres.database.chinacloudapi.cn");
+    await getEntraPostgresOptions(credential, { host: "a.postgres.database.usgovcloudapi.net:5432,b.postgres.database.usgovcloudapi.net:5433", cache: false });
+    await getEntraPostgresOptions(credential, { host: ["a.postgres.database.azure.com", "b.postgres.database.azure.com"], cache: false });
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.chinacloudapi.cn/.default"],
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+      ["https://ossrdbms-aad.database.windows.net/.default"],
+    ]);
+  });
+
+  it("refuses hosts in different clouds without a scope, and accepts them with one", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const hosts = ["a.postgres.database.azure.com", "b.postgres.database.usgovcloudapi.net"];
+    await expect(getEntraPostgresOptions(credential, { host: hosts })).rejects.toMatchObject({ code: "INVALID_OPTION", message: /scope/ });
+    await expect(getEntraPostgresOptions(credential, { host: hosts, scope: "api://x/.default" })).resolves.toMatchObject({ host: hosts.join(",") });
+  });
+
+  it("an explicit username wins and no token is requested at set-up", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const options = await getEntraPostgresOptions(credential, { host, username: "db-readers" });
+    expect(options.username).toBe("db-readers");
+    expect(credential.calls).toHaveLength(0);
+  });
+
+  it("fails at set-up without a credential, a host or a valid username", async () => {
+    await expect(getEntraPostgresOptions(null as never, { host })).rejects.toMatchObject({ code: "CREDENTIAL_REQUIRED", message: /getEntraPostgresOptions/ });
+    const credential = fakeCredential(() => tokenFor(alice));
+    await expect(getEntraPostgresOptions(credential)).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGHOST/ });
+    await expect(getEntraPostgresOptions(credential, { host, username: " " })).rejects.toMatchObject({ code: "INVALID_OPTION" });
+    expect(credential.calls).toHaveLength(0);
+  });
+
+  it("set-up fails with the credential's error; later the password function resolves to an empty password instead of rejecting", async () => {
+    const failing = fakeCredential(() => Promise.reject(new Error("endpoint down")));
+    await expect(getEntraPostgresOptions(failing, { host })).rejects.toMatchObject({ code: "TOKEN_ACQUISITION_FAILED" });
+    // postgres.js 3.4 does not catch a rejected password promise (the process would exit).
+    const options = await getEntraPostgresOptions(failing, { host, username: "alice@contoso.com" });
+    await expect(options.password()).resolves.toBe("");
+  });
+
+  it("does not put the token in the role name error", async () => {
+    const accessToken = tokenFor({ oid: "x" });
+    const error = await getEntraPostgresOptions(fakeCredential(() => accessToken), { host }).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: "ROLE_NAME_UNRESOLVED" });
+    expect(JSON.stringify({ ...(error as object), message: (error as Error).message })).not.toContain(accessToken.token.split(".")[1]);
+  });
+});
+
+describe("getEntraPostgresOptions TLS", () => {
+  const credential = fakeCredential(() => tokenFor(alice));
+  const ssl = async (settings: Parameters<typeof getEntraPostgresOptions>[1] = {}) =>
+    (await getEntraPostgresOptions(credential, { host, username: "alice@contoso.com", ...settings })).ssl;
+
+  it("honours PGSSLROOTCERT (a CA file) and the sslrootcert option", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "ca-")), "ca.pem");
+    writeFileSync(file, "-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n");
+    vi.stubEnv("PGSSLROOTCERT", file);
+    expect(await ssl()).toEqual({ rejectUnauthorized: true, ca: expect.stringContaining("fake") });
+    expect(await ssl({ sslrootcert: "system" })).toEqual({ rejectUnauthorized: true });
+    vi.stubEnv("PGSSLROOTCERT", join(file, "missing"));
+    await expect(ssl()).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGSSLROOTCERT/ });
+  });
+
+  it("PGSSLMODE require and verify-full verify the certificate and host; verify-ca skips the host name only", async () => {
+    vi.stubEnv("PGSSLMODE", "require");
+    expect(await ssl()).toEqual({ rejectUnauthorized: true });
+    vi.stubEnv("PGSSLMODE", "verify-full");
+    expect(await ssl()).toEqual({ rejectUnauthorized: true });
+    vi.stubEnv("PGSSLMODE", "verify-ca");
+    const verifyCa = await ssl();
+    expect(verifyCa).toEqual({ rejectUnauthorized: true, checkServerIdentity: expect.any(Function) });
+  });
+
+  it("refuses plaintext modes with an error naming the fix", async () => {
+    for (const mode of ["disable", "allow", "prefer"]) {
+      vi.stubEnv("PGSSLMODE", mode);
+      await expect(ssl()).rejects.toMatchObject({ code: "INVALID_OPTION", message: expect.stringMatching(/PGSSLMODE.*verify-full.*allowPlaintextLoopback/) });
+    }
+    await expect(ssl({ sslmode: "disable", allowPlaintextLoopback: true })).rejects.toMatchObject({ message: /sslmode option/ });
+    vi.stubEnv("PGSSLMODE", "bogus");
+    await expect(ssl()).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGSSLMODE must be one of/ });
+  });
+
+  it("allows plaintext on loopback hosts only with allowPlaintextLoopback", async () => {
+    expect(await ssl({ host: "localhost", sslmode: "disable", allowPlaintextLoopback: true })).toBe(false);
+    expect(await ssl({ host: "127.0.0.1", sslmode: "prefer", allowPlaintextLoopback: true })).toBe("prefer");
+    await expect(ssl({ host: "localhost", sslmode: "disable" })).rejects.toMatchObject({ code: "INVALID_OPTION" });
+  });
+});

@@ -1,0 +1,117 @@
+// End-to-end: postgres.js (and Drizzle on postgres-js) against a real PostgreSQL behind the
+// emulator's TLS front, which checks Entra tokens the way Azure does. Verified TLS everywhere.
+import { DefaultAzureCredential } from "@azure/identity";
+import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { sql as drizzleSql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getEntraPostgresOptions } from "../../src/index.js";
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+  // PGHOST, PGPORT, PGDATABASE, PGSSLMODE=verify-full, PGSSLROOTCERT and the managed identity endpoint.
+  for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
+  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"]) delete process.env[key];
+});
+afterAll(async () => {
+  await emu?.stop();
+});
+
+const currentUser = async (sql: postgres.Sql) => (await sql<{ current_user: string }[]>`select current_user`)[0]!.current_user;
+
+describe("postgres.js with getEntraPostgresOptions", () => {
+  it("logs in as the managed identity through an unmodified DefaultAzureCredential, TLS verified from PGSSLROOTCERT", async () => {
+    emu.resetStats();
+    const sql = postgres({ ...(await getEntraPostgresOptions(new DefaultAzureCredential())), max: 100 });
+    try {
+      expect(await currentUser(sql)).toBe(emu.principals.managedIdentity.roleName);
+      // 100 connections at once, all from the one token the set-up asked for.
+      await Promise.all(Array.from({ length: 100 }, () => sql`select pg_sleep(0.2)`));
+      const stats = emu.stats();
+      expect(stats.logins).toEqual({ ok: 100, refused: 0 });
+      expect(stats.tokenRequests.managedIdentityEndpoint).toBe(1);
+      expect(stats.throttled).toBe(0);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it("Drizzle on postgres-js logs in as a user with the role name from the token", async () => {
+    const client = postgres({ ...(await getEntraPostgresOptions(emu.credential(emu.principals.user.name))), max: 2 });
+    try {
+      const db = drizzle(client);
+      const rows = await db.execute<{ current_user: string }>(drizzleSql`select current_user`);
+      expect(rows[0]!.current_user).toBe("alice@contoso.com");
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("group login: the group's role name as username with the member's token", async () => {
+    const sql = postgres(await getEntraPostgresOptions(emu.credential(emu.principals.user.name), { username: emu.principals.group.roleName }));
+    try {
+      expect(await currentUser(sql)).toBe(emu.principals.group.roleName);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it("new connections across several short token lifetimes: 0 refused logins, about one token request per lifetime", async () => {
+    const principal = emu.principals.managedIdentity;
+    emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3 });
+    emu.resetStats();
+    // max_lifetime 1 s: postgres.js closes each connection after a second and opens a new one.
+    const sql = postgres({ ...(await getEntraPostgresOptions(emu.credential(principal.name))), max: 1, max_lifetime: 1 });
+    try {
+      const started = Date.now();
+      let queries = 0;
+      while (Date.now() - started < 10_000) {
+        expect(await currentUser(sql)).toBe(principal.roleName);
+        queries += 1;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const stats = emu.stats();
+      expect(stats.logins.refused).toBe(0);
+      expect(stats.logins.ok).toBeGreaterThanOrEqual(6); // new physical connections well past the first token's expiry
+      expect(stats.tokenRequests.byPrincipal[principal.name]).toBeGreaterThanOrEqual(3); // rotated across lifetimes
+      expect(stats.tokenRequests.byPrincipal[principal.name]).toBeLessThan(stats.logins.ok); // cached in between
+      expect(queries).toBeGreaterThan(stats.logins.ok);
+    } finally {
+      emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3600 });
+      await sql.end();
+    }
+  });
+
+  it("does not trust a server certificate from a CA it was not given", async () => {
+    delete process.env.PGSSLROOTCERT; // Node's default CAs only
+    try {
+      emu.resetStats();
+      const credential = emu.credential(emu.principals.user.name);
+      const sql = postgres({ ...(await getEntraPostgresOptions(credential, { username: "alice@contoso.com" })), max: 1 });
+      try {
+        await expect(currentUser(sql)).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+        expect(emu.stats().tokenRequests.total).toBe(0); // the handshake failed before any token was asked for or sent
+      } finally {
+        await sql.end();
+      }
+    } finally {
+      process.env.PGSSLROOTCERT = emu.env.PGSSLROOTCERT;
+    }
+  });
+
+  it("a failed token request fails that query instead of crashing the process; the next connection logs in", async () => {
+    const principal = emu.principals.servicePrincipal;
+    const options = await getEntraPostgresOptions(emu.credential(principal.name), { username: principal.roleName, cache: false });
+    emu.configurePrincipal(principal.name, { failNext: 1, failStatus: 400 }); // not transient: no retry
+    const sql = postgres({ ...options, max: 1 });
+    try {
+      await expect(currentUser(sql)).rejects.toThrow(/invalid format|password/i);
+      expect(await currentUser(sql)).toBe(principal.roleName);
+    } finally {
+      emu.configurePrincipal(principal.name, { failNext: 0, failStatus: undefined });
+      await sql.end();
+    }
+  });
+});

@@ -1,0 +1,17 @@
+/**
+ * Microsoft Entra ID login to Azure Database for PostgreSQL for Slonik 47.
+ *
+ * @packageDocumentation
+ */
+export {
+  createEntraDriverFactory,
+  type EntraDriverFactoryOptions,
+  type SlonikDriverConfigurationLike,
+  type SlonikDriverFactoryLike,
+} from "./create-entra-driver-factory.js";
+export type { EntraTlsSettings, PgTlsOptions } from "./pg-tls-options.js";
+export {
+  EntraAuthError,
+  type EntraAuthErrorCode,
+  type GetEntraTokenPasswordOptions,
+} from "@azure/postgresql-auth-core";
