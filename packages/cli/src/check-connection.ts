@@ -11,7 +11,15 @@ import { explainRefusal, type RefusalKind } from "./explain-refusal.js";
 import { UpstreamConnectError, connectUpstreamTls, loginUpstream, resolveHost } from "./upstream-login.js";
 import { message, parseErrorFields, splitMessages } from "./wire-protocol.js";
 
-/** The steps of {@link checkConnection}, in order. */
+/**
+ * The steps of {@link checkConnection}, in order.
+ *
+ * @example
+ * ```ts
+ * import type { CheckStep } from "@azure/postgresql-auth-cli";
+ * const first: CheckStep = "dns";
+ * ```
+ */
 export type CheckStep = "dns" | "tcp" | "tls" | "token" | "login" | "query";
 
 /**

@@ -9,7 +9,15 @@ import {
   type RoleNameSource,
 } from "@azure/postgresql-auth-core";
 
-/** Kinds of principal a token can belong to. */
+/**
+ * Kinds of principal a token can belong to.
+ *
+ * @example
+ * ```ts
+ * import type { PrincipalKind } from "@azure/postgresql-auth-cli";
+ * const kind: PrincipalKind = "managedIdentity";
+ * ```
+ */
 export type PrincipalKind = "user" | "servicePrincipal" | "managedIdentity";
 
 /**
@@ -45,7 +53,15 @@ export interface PrincipalDescription {
   sql: string;
 }
 
-/** Options of {@link describePrincipal}. */
+/**
+ * Options of {@link describePrincipal}: the host (cloud), scope, tenant and the role name rules' inputs.
+ *
+ * @example
+ * ```ts
+ * import type { DescribePrincipalOptions } from "@azure/postgresql-auth-cli";
+ * const options: DescribePrincipalOptions = { host: "myserver.postgres.database.azure.com", username: "reporting-app" };
+ * ```
+ */
 export interface DescribePrincipalOptions extends Pick<RoleNameOptions, "username" | "fallbackUsername" | "env"> {
   /** Server host: picks the cloud (scope). */
   host?: string;

@@ -1,6 +1,14 @@
 import type { PgErrorFields } from "./wire-protocol.js";
 
-/** Kinds of login refusal that Azure Database for PostgreSQL sends. */
+/**
+ * Kinds of login refusal that Azure Database for PostgreSQL sends.
+ *
+ * @example
+ * ```ts
+ * import type { RefusalKind } from "@azure/postgresql-auth-cli";
+ * const kind: RefusalKind = "wrong-audience";
+ * ```
+ */
 export type RefusalKind =
   | "expired"
   | "not-yet-valid"
@@ -13,13 +21,29 @@ export type RefusalKind =
   | "no-database"
   | "other";
 
-/** A refusal with the change that fixes it. */
+/**
+ * A refusal with the change that fixes it.
+ *
+ * @example
+ * ```ts
+ * import type { RefusalExplanation } from "@azure/postgresql-auth-cli";
+ * const explained: RefusalExplanation = { kind: "expired", fix: "Check the machine's clock." };
+ * ```
+ */
 export interface RefusalExplanation {
   kind: RefusalKind;
   fix: string;
 }
 
-/** What the caller knows about the login that was refused. */
+/**
+ * What the caller knows about the login that was refused.
+ *
+ * @example
+ * ```ts
+ * import type { RefusalContext } from "@azure/postgresql-auth-cli";
+ * const context: RefusalContext = { role: "alice@contoso.com", roleSource: "the client's user name", tokenRole: "orders-api-identity" };
+ * ```
+ */
 export interface RefusalContext {
   /** The role name that was sent. */
   role: string;

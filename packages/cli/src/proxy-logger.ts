@@ -1,6 +1,14 @@
 import { redactTokens } from "@azure/postgresql-auth-core";
 
-/** Log levels of the proxy. */
+/**
+ * Log levels of the proxy.
+ *
+ * @example
+ * ```ts
+ * import type { ProxyLogLevel } from "@azure/postgresql-auth-cli";
+ * const level: ProxyLogLevel = "warn";
+ * ```
+ */
 export type ProxyLogLevel = "debug" | "info" | "warn" | "error";
 
 /**

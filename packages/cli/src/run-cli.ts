@@ -20,7 +20,15 @@ import { describePrincipal } from "./describe-principal.js";
 import { startHealthServer, type HealthServer } from "./health-server.js";
 import { createProxyLogger, type ProxyLogLevel } from "./proxy-logger.js";
 
-/** Exit codes a supervisor or script can act on. */
+/**
+ * Exit codes a supervisor or script can act on.
+ *
+ * @example
+ * ```ts
+ * import { EXIT } from "@azure/postgresql-auth-cli";
+ * if (process.exitCode === EXIT.login) console.error("the server refused the login");
+ * ```
+ */
 export const EXIT = {
   ok: 0,
   failed: 1,
@@ -36,7 +44,15 @@ export const EXIT = {
   query: 15,
 } as const;
 
-/** Where the command line writes, and what it reads. */
+/**
+ * Where the command line writes, and what it reads.
+ *
+ * @example
+ * ```ts
+ * import type { CliIo } from "@azure/postgresql-auth-cli";
+ * const io: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env, onStop: () => {} };
+ * ```
+ */
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
