@@ -1,5 +1,6 @@
 /** All scenarios, in the order they run. */
 import type { Scenario } from "./scenario.js";
+import { authProxyScenario } from "./scenarios/auth-proxy.js";
 import { churnScenario } from "./scenarios/churn.js";
 import { providerCallScenario } from "./scenarios/provider-call.js";
 import { shortLivedTokensScenario } from "./scenarios/short-lived-tokens.js";
@@ -13,4 +14,5 @@ export const SCENARIOS: readonly Scenario[] = [
   churnScenario,
   shortLivedTokensScenario,
   providerCallScenario,
+  authProxyScenario,
 ];
