@@ -171,7 +171,13 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       return;
     }
 
+    // Open TCP + TLS to the server while the client sends its startup packet: the handshake is the
+    // slow part of a connect, and overlapping it keeps the proxy's connect close to a direct one.
+    const early = connectUpstreamTls(target, connectTimeoutMs);
+    early.catch(() => undefined);
+    const dropEarly = () => early.then((s) => s.destroy(), () => undefined);
     const startup: ClientStartup = await readClientStartup(client, { timeoutMs: startupTimeoutMs, localPassword: options.localPassword });
+    if (startup.kind !== "startup") dropEarly();
     if (startup.kind === "refused") {
       metrics.loginFailures.inc({ code: startup.code });
       logger.log("info", "client_refused", { sqlstate: startup.code, reason: startup.reason });
@@ -205,9 +211,13 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       metrics.loginFailures.inc({ code: e.code });
       logger.log("error", "credential_failed", { code: e.code, error: message });
       rejectClient(client, { severity: "FATAL", code: "28000", message: `${e.code}: ${message}`, hint: "This error comes from azure-postgresql-auth (the proxy), not from the server." });
+      dropEarly();
       return;
     }
-    if (client.destroyed) return;
+    if (client.destroyed) {
+      dropEarly();
+      return;
+    }
 
     const parameters: Array<[string, string]> = [["user", role]];
     const unrecognized: string[] = [];
@@ -219,7 +229,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
 
     let upstream: TLSSocket;
     try {
-      upstream = await connectUpstreamTls(target, connectTimeoutMs);
+      upstream = await early;
     } catch (error) {
       const e = error instanceof UpstreamConnectError ? error : new UpstreamConnectError("tcp", String(error));
       metrics.loginFailures.inc({ code: "08006" });
