@@ -39,9 +39,14 @@ describe("proxy: one token for many connections", () => {
         }),
       );
       expect(emu.stats().tokenRequests.byPrincipal[mi().name]).toBe(1);
-      expect(emu.stats().logins.ok).toBe(200); // all 200 presented the one token, and the Azure-like front accepted it
-      expect(outcomes.filter((o) => o !== mi().roleName && o !== "53300")).toEqual([]);
-      expect(outcomes.filter((o) => o === mi().roleName).length).toBeGreaterThanOrEqual(100);
+      expect(outcomes.filter((o) => o !== mi().roleName && o !== "53300")).toEqual([]); // no token refusal, no proxy error
+      const ok = outcomes.filter((o) => o === mi().roleName).length;
+      expect(ok).toBeGreaterThanOrEqual(100);
+      // Every one of the 200 logins reached the server with the one token (the emulator counts by
+      // its backend's first answer, so a 53300 after AuthenticationOk counts as ok, one before it as refused).
+      const { logins } = emu.stats();
+      expect(logins.ok + logins.refused).toBe(200);
+      expect(logins.ok).toBeGreaterThanOrEqual(ok);
     } finally {
       emu.configurePrincipal(mi().name, { latencyMs: 0 });
       await proxy.stop();
