@@ -281,8 +281,6 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     if (startup.leftover.length > 0) upstream.write(startup.leftover);
     // From here on the proxy adds nothing: plain stream piping both ways.
     upstream.once("close", () => client.destroy());
-    batchWritesPerTick(upstream, client);
-    batchWritesPerTick(client, upstream);
     client.pipe(upstream);
     upstream.pipe(client);
     upstream.resume();
@@ -383,25 +381,6 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       return { forced };
     },
   };
-}
-
-/**
- * TLS hands over one 16 KiB record per 'data' event, several in the same tick: cork the
- * destination on the first chunk of a tick and uncork on the next, so they leave in one writev.
- */
-function batchWritesPerTick(source: net.Socket, destination: net.Socket): void {
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    destination.uncork();
-  };
-  source.prependListener("data", () => {
-    if (!corked) {
-      corked = true;
-      destination.cork();
-      process.nextTick(uncork);
-    }
-  });
 }
 
 function cancelKey(processId: number, secretKey: Buffer): string {
