@@ -36,6 +36,7 @@ describe("token", () => {
     const plain = await cli(["token", "--host", "myserver.postgres.database.azure.com"], managedIdentityEnv(emu));
     expect(plain.code).toBe(0);
     const token = plain.stdout.trim();
+    expect(containsJwt(plain.stdout)).toBe(true); // the detector the other tests rely on finds a real token
     const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     expect(claims.aud).toBe("https://ossrdbms-aad.database.windows.net");
     expect(claims.oid).toBe(emu.principals.managedIdentity.oid);
