@@ -48,8 +48,7 @@ export const firstRequest429Scenario: Scenario = {
   title: "Storm, first token request answered 429",
   async parent(ctx) {
     const { emu } = ctx;
-    // 100 as in the storm scenario: the emulator's PostgreSQL allows 150 connections, so 200 would fail for lack of backends.
-    const connections = bySize(ctx.mode, { full: 100, quick: 100, smoke: 5 });
+    const connections = bySize(ctx.mode, { full: 200, quick: 200, smoke: 5 });
     const runs = bySize(ctx.mode, { full: 3, quick: 1, smoke: 1 });
     const mi = emu.principals.managedIdentity;
     const failed: Record<ContenderName, Figure> = { static: null, microsoft: 0, ours: 0 };

@@ -1,5 +1,6 @@
 /** All scenarios, in the order they run. */
 import type { Scenario } from "../scenario.js";
+import { authProxyScenario } from "./auth-proxy.js";
 import { churnScenario } from "./churn.js";
 import { emulatorStartScenario } from "./emulator-start.js";
 import { firstRequest429Scenario } from "./first-request-429.js";
@@ -25,4 +26,5 @@ export const SCENARIOS: readonly Scenario[] = [
   emulatorStartScenario,
   postgresJsStormScenario,
   mikroOrmRefillScenario,
+  authProxyScenario,
 ];

@@ -3,6 +3,7 @@
 import { delimiter } from "node:path";
 import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, startEmulator } from "@azure/postgresql-auth-emulator";
 import { Narrator } from "./narrator.js";
+import { proxyScene } from "./proxy-scene.js";
 import { examples, runExample } from "./run-example.js";
 import { tokenRotation } from "./token-rotation.js";
 
@@ -53,6 +54,9 @@ try {
 
   narrator.scene(`Group login: the developer connects as role "${group.roleName}" with their own token (DB_ROLE)`);
   check((await runExample(narrator, examples.sequelize, { ...laptopEnv, DB_ROLE: group.roleName })) === 0, "group login failed");
+
+  narrator.scene("A client that only knows a plain connection string, no password: through azure-postgresql-auth proxy");
+  check(await proxyScene(emu, narrator, appEnv), "the plain client could not log in through the proxy");
 
   narrator.scene("Token rotation: tokens live 6 seconds; new connections keep logging in across expiry");
   for (const [key, value] of Object.entries(appEnv)) if (value !== undefined) process.env[key] = value;

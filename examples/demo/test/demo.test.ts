@@ -19,6 +19,9 @@ describe("the demo", () => {
     expect(stdout).toMatch(/emulator: 1 managed identity endpoint request\(s\)/);
     expect(stdout).toMatch(/emulator: 1 az process\(es\) spawned/);
     expect(stdout).toMatch(/connected as db-readers/);
+    expect(stdout).toMatch(/the client knows only: postgresql:\/\/orders-api-identity@127\.0\.0\.1:\d+\/appdb\?sslmode=disable/);
+    expect(stdout).toMatch(/connected as orders-api-identity to database appdb/);
+    expect(stdout).toMatch(/proxy stopped on SIGTERM \(exit 0\)/);
     expect(stdout).toMatch(/past its refresh point/);
     expect(stdout).toMatch(/0 logins refused by the server/);
     expect(stdout).toMatch(/every login succeeded/);

@@ -303,7 +303,7 @@ const SERVER_SETTINGS = [
   "fsync=off",
   "synchronous_commit=off",
   "full_page_writes=off",
-  "max_connections=150",
+  "max_connections=300", // room for 200-connection storms plus the emulator's own
 ];
 
 /** Starts `postgres` on `dataDir` and resolves once it accepts connections. */

@@ -1,0 +1,85 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { EntraAuthError } from "@azure/postgresql-auth-core";
+import type { AuthProxy } from "./auth-proxy.js";
+
+/**
+ * A running health and metrics server. Made by {@link startHealthServer}.
+ *
+ * @example
+ * ```ts
+ * import type { HealthServer } from "@azure/postgresql-auth-cli";
+ * declare const health: HealthServer;
+ * console.log(`http://127.0.0.1:${health.port}/readiness`);
+ * ```
+ */
+export interface HealthServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `/startup`, `/liveness`, `/readiness` and Prometheus `/metrics` for a proxy.
+ * `/readiness` answers 503 while draining, at `maxConnections`, or when no token can be had.
+ *
+ * @example
+ * ```ts
+ * import { DefaultAzureCredential } from "@azure/identity";
+ * import { startAuthProxy, startHealthServer } from "@azure/postgresql-auth-cli";
+ * const proxy = await startAuthProxy({ host: "myserver.postgres.database.azure.com", credential: new DefaultAzureCredential() });
+ * const health = await startHealthServer(proxy, { port: 9090 });
+ * ```
+ */
+export async function startHealthServer(
+  proxy: AuthProxy,
+  options: { port: number; address?: string; maxConnections?: number },
+): Promise<HealthServer> {
+  const server = http.createServer((req, res) => {
+    const send = (status: number, body: string, type = "text/plain; charset=utf-8") => {
+      res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+      res.end(body);
+    };
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") return send(405, "method not allowed\n");
+    switch (path) {
+      case "/startup":
+        return send(200, "ok\n");
+      case "/liveness":
+        return send(200, "ok\n");
+      case "/readiness": {
+        if (proxy.draining) return send(503, "draining\n");
+        if (options.maxConnections !== undefined && proxy.openConnections >= options.maxConnections) {
+          return send(503, "max connections reached\n");
+        }
+        proxy.checkToken().then(
+          () => send(200, "ok\n"),
+          (error: unknown) => send(503, `no token: ${EntraAuthError.isInstance(error) ? error.code : "TOKEN_ACQUISITION_FAILED"}\n`),
+        );
+        return;
+      }
+      case "/metrics":
+        proxy.metrics.registry.metrics().then(
+          (text) => send(200, text, proxy.metrics.registry.contentType),
+          () => send(500, "metrics failed\n"),
+        );
+        return;
+      default:
+        return send(404, "not found\n");
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.address ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
