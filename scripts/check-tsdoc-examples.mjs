@@ -21,7 +21,10 @@ let checked = 0;
 for (const [, names, from] of index.matchAll(/export (?:type )?\{([^}]*)\} from "\.\/([^"]+)\.js";/g)) {
   const text = readFileSync(join("src", `${from}.ts`), "utf8");
   for (const raw of names.split(",")) {
-    const name = raw.replace(/^\s*type\s+/, "").split(/\s+as\s+/)[0].trim();
+    const name = raw
+      .replace(/^\s*type\s+/, "")
+      .split(/\s+as\s+/)[0]
+      .trim();
     if (!name) continue;
     checked += 1;
     const declaration = new RegExp(
@@ -39,10 +42,12 @@ for (const [, names, from] of index.matchAll(/export (?:type )?\{([^}]*)\} from 
       if (declaration[1] !== "const") missing.push(`${from}.ts: ${name}`);
       continue;
     }
-    examples.forEach((code, i) => snippets.push({
+    examples.forEach((code, i) => {
+      snippets.push({
         name: `${snippets.length + 1}-${from}-${name}-${i + 1}`,
         code: `${declaresCredential.test(code) ? "" : PRELUDE}${code}\nexport {};\n`,
-      }));
+      });
+    });
   }
 }
 if (missing.length > 0) {

@@ -19,7 +19,11 @@ export function compileSnippets(folderName, snippets, what) {
   for (const { name, code } of snippets) writeFileSync(join(folder, `${name}.ts`), code);
   writeFileSync(
     join(folder, "tsconfig.json"),
-    JSON.stringify({ extends: "../tsconfig.json", compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ["*.ts"] }),
+    JSON.stringify({
+      extends: "../tsconfig.json",
+      compilerOptions: { noEmit: true, noUnusedLocals: false },
+      include: ["*.ts"],
+    }),
   );
   const tsc = join(dirname(createRequire(import.meta.url).resolve("typescript/package.json")), "bin", "tsc");
   if (snippets.length > 0) {

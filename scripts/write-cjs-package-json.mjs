@@ -9,4 +9,4 @@ if (!folder) {
   process.exit(2);
 }
 mkdirSync(folder, { recursive: true });
-writeFileSync(join(folder, "package.json"), JSON.stringify({ type: "commonjs" }, null, 2) + "\n");
+writeFileSync(join(folder, "package.json"), `${JSON.stringify({ type: "commonjs" }, null, 2)}\n`);

@@ -3,10 +3,9 @@
  * environment, and the bounded run of one child (dist/child.js).
  */
 import { fork } from "node:child_process";
-import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES } from "@azure/postgresql-auth-emulator";
 import { fileURLToPath } from "node:url";
+import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES } from "@azure/postgresql-auth-emulator";
 import type { ContenderName } from "./contenders.js";
-
 
 export const CHILD_REQUEST_ENV = "BENCH_CHILD_REQUEST";
 

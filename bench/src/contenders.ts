@@ -3,11 +3,10 @@
  * settings their child processes use, and the order they run in.
  */
 import { readFileSync } from "node:fs";
-import { AzureCliCredential, DefaultAzureCredential, type AccessToken, type TokenCredential } from "@azure/identity";
+import { type AccessToken, AzureCliCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { entraTokenProvider as oursEntraTokenProvider } from "@azure/postgresql-auth-pg";
 import { entraTokenProvider as microsoftEntraTokenProvider } from "ms-postgresql-auth";
 import type pg from "pg";
-
 
 export type ContenderName = "static" | "microsoft" | "ours";
 
@@ -23,13 +22,18 @@ export const CONTENDER_DESCRIPTIONS: Record<ContenderName, string> = {
 export type PgPassword = string | (() => Promise<string>);
 
 /** The value for pg's `password` option: the static password, or the contender's password function. */
-export function passwordFor(contender: ContenderName, credential: TokenCredential | undefined, staticPassword: string | undefined): PgPassword {
+export function passwordFor(
+  contender: ContenderName,
+  credential: TokenCredential | undefined,
+  staticPassword: string | undefined,
+): PgPassword {
   if (contender === "static") {
     if (staticPassword === undefined) throw new Error("static contender needs a password");
     return staticPassword;
   }
   if (credential === undefined) throw new Error(`${contender} contender needs a credential`);
-  const provider = contender === "microsoft" ? microsoftEntraTokenProvider(credential) : oursEntraTokenProvider(credential);
+  const provider =
+    contender === "microsoft" ? microsoftEntraTokenProvider(credential) : oursEntraTokenProvider(credential);
   return () => provider();
 }
 

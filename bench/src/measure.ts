@@ -32,8 +32,12 @@ export interface StatsDelta {
 export function statsDelta(before: EmulatorStats, after: EmulatorStats): StatsDelta {
   return {
     requests(principal, way) {
-      if (way === undefined) return (after.tokenRequests.byPrincipal[principal] ?? 0) - (before.tokenRequests.byPrincipal[principal] ?? 0);
-      return (after.tokenRequests.byPrincipalAndWay[principal]?.[way] ?? 0) - (before.tokenRequests.byPrincipalAndWay[principal]?.[way] ?? 0);
+      if (way === undefined)
+        return (after.tokenRequests.byPrincipal[principal] ?? 0) - (before.tokenRequests.byPrincipal[principal] ?? 0);
+      return (
+        (after.tokenRequests.byPrincipalAndWay[principal]?.[way] ?? 0) -
+        (before.tokenRequests.byPrincipalAndWay[principal]?.[way] ?? 0)
+      );
     },
     throttled: after.throttled - before.throttled,
     failed: after.failed - before.failed,
@@ -50,6 +54,6 @@ export function errorSummary(error: unknown, maxChars = 240): string {
   const message = String((error as Error)?.message ?? error).replace(/\s+/g, " ");
   const mi = message.indexOf("ManagedIdentityCredential");
   const cli = message.indexOf("AzureCliCredential");
-  const from = mi >= 0 ? mi : cli >= 0 ? cli : 0;
+  const from = mi >= 0 ? mi : Math.max(cli, 0);
   return message.slice(from, from + maxChars).replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, "<token>");
 }

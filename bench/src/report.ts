@@ -8,7 +8,17 @@ import os from "node:os";
 import { CONTENDER_DESCRIPTIONS, CONTENDERS } from "./contenders.js";
 import type { Figure, ResultRow, ScenarioResult } from "./scenario.js";
 
-export const HEADER = ["scenario", "metric", "static", "microsoft", "ours", "ours/static", "ours/microsoft", "target (ours)", "result"];
+export const HEADER = [
+  "scenario",
+  "metric",
+  "static",
+  "microsoft",
+  "ours",
+  "ours/static",
+  "ours/microsoft",
+  "target (ours)",
+  "result",
+];
 
 export function formatFigure(value: Figure, unit: string): string {
   if (value === null || Number.isNaN(value)) return "—";
@@ -47,15 +57,23 @@ export function tableCells(results: readonly ScenarioResult[]): string[][] {
 export function textTable(results: readonly ScenarioResult[]): string {
   const rows = [HEADER, ...tableCells(results)];
   const widths = HEADER.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? "")].length)));
-  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join("  ")
+      .trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [line(HEADER), rule, ...rows.slice(1).map(line)].join("\n");
 }
 
 export function markdownTable(results: readonly ScenarioResult[]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, "\\|");
-  const rows = tableCells(results).map((r) => `| ${r.map(escape).join(" | ")} |`);
-  return [`| ${HEADER.join(" | ")} |`, `|${HEADER.map((_, i) => (i < 2 || i >= 7 ? "---" : "---:")).join("|")}|`, ...rows].join("\n");
+  const escapeCell = (cell: string) => cell.replace(/\|/g, "\\|");
+  const rows = tableCells(results).map((r) => `| ${r.map(escapeCell).join(" | ")} |`);
+  return [
+    `| ${HEADER.join(" | ")} |`,
+    `|${HEADER.map((_, i) => (i < 2 || i >= 7 ? "---" : "---:")).join("|")}|`,
+    ...rows,
+  ].join("\n");
 }
 
 export interface Verdicts {
@@ -117,7 +135,7 @@ export function benchmarksMarkdown(run: BenchmarkRun): string {
   }
   lines.push(
     "",
-    "Ratios are ours ÷ static and ours ÷ microsoft (below 1× = ours smaller). \"—\" = not applicable",
+    'Ratios are ours ÷ static and ours ÷ microsoft (below 1× = ours smaller). "—" = not applicable',
     "(e.g. the static password makes no token request). The machine is shared and noisy: time figures",
     "move by several percent between runs; counts do not.",
     "",

@@ -6,10 +6,10 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { childEnv, runChild } from "./child-process.js";
 import { CONTENDER_DESCRIPTIONS } from "./contenders.js";
-import { benchmarksMarkdown, machineInfo, textTable, verdicts, type BenchmarkRun } from "./report.js";
+import { type BenchmarkRun, benchmarksMarkdown, machineInfo, textTable, verdicts } from "./report.js";
 import type { RunMode, ScenarioContext, ScenarioResult } from "./scenario.js";
 import { SCENARIOS } from "./scenarios/index.js";
 
@@ -43,7 +43,11 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     if (arg === "--quick") options.mode = "quick";
     else if (arg === "--smoke") options.mode = "smoke";
     else if (arg === "--full") options.mode = "full";
-    else if (arg === "--scenarios") options.scenarios = value().split(",").map((s) => s.trim()).filter(Boolean);
+    else if (arg === "--scenarios")
+      options.scenarios = value()
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (arg === "--out-dir") options.outDir = resolve(value());
     else if (arg === "--help" || arg === "-h") {
       console.log(USAGE);
@@ -62,7 +66,12 @@ async function main(): Promise<number> {
   const selected = options.scenarios ? SCENARIOS.filter((s) => options.scenarios!.includes(s.id)) : SCENARIOS;
   const unknown = options.scenarios?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(", ")}`);
-  const command = options.mode === "full" ? "pnpm bench" : options.mode === "quick" ? "pnpm bench --quick" : "node bench/dist/run.js --smoke";
+  const command =
+    options.mode === "full"
+      ? "pnpm bench"
+      : options.mode === "quick"
+        ? "pnpm bench --quick"
+        : "node bench/dist/run.js --smoke";
   const started = Date.now();
   log(`mode ${options.mode}; starting the emulator`);
 
@@ -80,7 +89,8 @@ async function main(): Promise<number> {
     const ctx: ScenarioContext = {
       emu: live,
       mode: options.mode,
-      runChild: (request, extraEnv = {}, timeoutMs = DEFAULT_CHILD_TIMEOUT_MS) => runChild(request, childEnv(live.env, extraEnv), timeoutMs),
+      runChild: (request, extraEnv = {}, timeoutMs = DEFAULT_CHILD_TIMEOUT_MS) =>
+        runChild(request, childEnv(live.env, extraEnv), timeoutMs),
       log,
     };
     log(`emulator up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -103,14 +113,18 @@ async function main(): Promise<number> {
     results,
   };
   const v = verdicts(results);
-  console.log(`\nBenchmark (${options.mode}): ${run.machine.cpuModel}, ${run.machine.cores} cores, Node ${run.machine.node}\n`);
+  console.log(
+    `\nBenchmark (${options.mode}): ${run.machine.cpuModel}, ${run.machine.cores} cores, Node ${run.machine.node}\n`,
+  );
   console.log(textTable(results));
   console.log("");
   for (const s of results) {
     console.log(`* ${s.title}: ${s.ran}`);
     for (const note of s.notes) console.log(`    - ${note}`);
   }
-  console.log(`\nTargets for ours: ${v.pass} PASS, ${v.miss.length} MISS${v.miss.map((m) => `\n  MISS ${m.scenario} / ${m.metric}: ${m.target}`).join("")}`);
+  console.log(
+    `\nTargets for ours: ${v.pass} PASS, ${v.miss.length} MISS${v.miss.map((m) => `\n  MISS ${m.scenario} / ${m.metric}: ${m.target}`).join("")}`,
+  );
   console.log(`Took ${(run.durationMs / 1000).toFixed(1)} s.`);
 
   const json = { ...run, contenders: CONTENDER_DESCRIPTIONS, verdicts: v };
@@ -123,7 +137,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`[bench] the benchmark broke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(
+      `[bench] the benchmark broke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     process.exit(1);
   },
 );

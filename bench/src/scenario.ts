@@ -63,6 +63,11 @@ export interface ScenarioResult {
   durationMs: number;
 }
 
-export function row(metric: string, unit: string, values: Record<ContenderName, Figure>, extra: Partial<ResultRow> = {}): ResultRow {
+export function row(
+  metric: string,
+  unit: string,
+  values: Record<ContenderName, Figure>,
+  extra: Partial<ResultRow> = {},
+): ResultRow {
   return { metric, unit, values, ...extra };
 }

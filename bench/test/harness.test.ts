@@ -13,15 +13,22 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 interface Results {
   mode: string;
-  results: Array<{ id: string; rows: Array<{ metric: string; values: Record<string, number | null>; target?: { pass: boolean } }> }>;
+  results: Array<{
+    id: string;
+    rows: Array<{ metric: string; values: Record<string, number | null>; target?: { pass: boolean } }>;
+  }>;
 }
 
 describe("benchmark harness", () => {
   it("runs a tiny storm and churn end to end and writes its figures", async () => {
     expect(existsSync(runJs), "build the bench first: pnpm --filter @azure-postgresql-auth/bench run build").toBe(true);
-    const { stdout } = await promisify(execFile)(process.execPath, [runJs, "--smoke", "--scenarios", "storm,churn", "--out-dir", outDir], {
-      timeout: 55_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [runJs, "--smoke", "--scenarios", "storm,churn", "--out-dir", outDir],
+      {
+        timeout: 55_000,
+      },
+    );
     expect(stdout).toContain("token endpoint requests");
 
     const results = JSON.parse(readFileSync(join(outDir, "bench-results.json"), "utf8")) as Results;

@@ -8,7 +8,7 @@
  * - relay: pg → relay → TLS front, TLS end to end through the pipe, the same cached token;
  * - proxy: pg → proxy (plaintext on loopback, no password) → TLS front, token cached in the proxy.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -52,7 +52,10 @@ const server = net.createServer({ noDelay: true }, (client) => {
 server.listen(0, "127.0.0.1", () => console.log(server.address().port));
 `;
 
-function startProcess(args: string[], portFrom: (line: string) => number | undefined): Promise<{ child: ChildProcess; port: number }> {
+function startProcess(
+  args: string[],
+  portFrom: (line: string) => number | undefined,
+): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let buffered = "";
@@ -72,7 +75,9 @@ function startProcess(args: string[], portFrom: (line: string) => number | undef
     };
     child.stdout!.on("data", onLine);
     child.stderr!.on("data", onLine);
-    child.once("exit", (code) => reject(new Error(`process ${args.join(" ")} exited with ${code}: ${buffered.slice(-2000)}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`process ${args.join(" ")} exited with ${code}: ${buffered.slice(-2000)}`)),
+    );
   });
 }
 
@@ -86,9 +91,16 @@ async function proxyChild(params: ProxyParams): Promise<ProxyChildResult> {
   const database = process.env.PGDATABASE!;
   const caFile = process.env.PGSSLROOTCERT!;
   const ca = readFileSync(caFile, "utf8");
-  const cli = join(dirname(createRequire(import.meta.url).resolve("@azure/postgresql-auth-cli/package.json")), "dist", "esm", "cli.js");
+  const cli = join(
+    dirname(createRequire(import.meta.url).resolve("@azure/postgresql-auth-cli/package.json")),
+    "dist",
+    "esm",
+    "cli.js",
+  );
 
-  const relay = await startProcess(["-e", RELAY_SOURCE, host, String(port)], (line) => (/^\d+$/.test(line.trim()) ? Number(line) : undefined));
+  const relay = await startProcess(["-e", RELAY_SOURCE, host, String(port)], (line) =>
+    /^\d+$/.test(line.trim()) ? Number(line) : undefined,
+  );
   const proxy = await startProcess(
     [cli, "proxy", "--host", host, "--port", String(port), "--ca", caFile, "--listen-port", "0", "--json-logs"],
     (line) => {
@@ -103,11 +115,24 @@ async function proxyChild(params: ProxyParams): Promise<ProxyChildResult> {
   const password = entraTokenProvider(new DefaultAzureCredential());
   const config: Record<Path, pg.ClientConfig> = {
     direct: { host, port, database, user: params.user, password, ssl: { ca, rejectUnauthorized: true } },
-    relay: { host: "127.0.0.1", port: relay.port, database, user: params.user, password, ssl: { ca, servername: host, rejectUnauthorized: true } },
+    relay: {
+      host: "127.0.0.1",
+      port: relay.port,
+      database,
+      user: params.user,
+      password,
+      ssl: { ca, servername: host, rejectUnauthorized: true },
+    },
     proxy: { host: "127.0.0.1", port: proxy.port, database, user: params.user, ssl: false },
   };
   const empty = (): Record<Path, number[]> => ({ direct: [], relay: [], proxy: [] });
-  const result: ProxyChildResult = { roundTripMs: empty(), readMiBps: empty(), writeMiBps: empty(), connectMs: empty(), tokenRequestsInProxy: 0 };
+  const result: ProxyChildResult = {
+    roundTripMs: empty(),
+    readMiBps: empty(),
+    writeMiBps: empty(),
+    connectMs: empty(),
+    tokenRequestsInProxy: 0,
+  };
   const clients = {} as Record<Path, pg.Client>;
   try {
     for (const path of PATHS) {
@@ -139,7 +164,9 @@ async function proxyChild(params: ProxyParams): Promise<ProxyChildResult> {
         let bytes = 0;
         const started = process.hrtime.bigint();
         await pipeline(
-          client.query(copyTo(`copy (select repeat('x', ${lineBytes - 1}) from generate_series(1, ${rows})) to stdout`)),
+          client.query(
+            copyTo(`copy (select repeat('x', ${lineBytes - 1}) from generate_series(1, ${rows})) to stdout`),
+          ),
           new Writable({
             write(chunk: Buffer, _encoding, callback) {
               bytes += chunk.length;
@@ -157,9 +184,11 @@ async function proxyChild(params: ProxyParams): Promise<ProxyChildResult> {
         const chunks = Math.ceil(rows / 64);
         const started = process.hrtime.bigint();
         await pipeline(
-          Readable.from((function* () {
-            for (let i = 0; i < chunks; i++) yield chunk;
-          })()),
+          Readable.from(
+            (function* () {
+              for (let i = 0; i < chunks; i++) yield chunk;
+            })(),
+          ),
           client.query(copyFrom("copy sink (line) from stdin")),
         );
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -214,7 +243,9 @@ export const authProxyScenario: Scenario = {
     const connect = values((p) => percentile(r.connectMs[p], 50));
     const within = (ours: Figure, relay: Figure, higherIsBetter: boolean) =>
       ours !== null && relay !== null && (higherIsBetter ? ours >= 0.95 * relay : ours <= 1.05 * relay);
-    ctx.log(`${this.id}: round trip p50 direct ${p50.static?.toFixed(3)} relay ${p50.microsoft?.toFixed(3)} proxy ${p50.ours?.toFixed(3)} ms`);
+    ctx.log(
+      `${this.id}: round trip p50 direct ${p50.static?.toFixed(3)} relay ${p50.microsoft?.toFixed(3)} proxy ${p50.ours?.toFixed(3)} ms`,
+    );
     return {
       id: this.id,
       title: this.title,
@@ -224,14 +255,30 @@ export const authProxyScenario: Scenario = {
         `COPY ${params.copyMiB} MiB out (to stdout) and in (from stdin into a temporary table) × ${params.copyRepeats} per path (median); ` +
         `${params.connects} connects per path with a cached token (direct/relay: @azure/postgresql-auth-pg's cache in the client; proxy: the proxy's cache).`,
       rows: [
-        row("select 1 round trip p50", "ms", p50, { target: { text: "proxy within 5% of the bare relay", pass: within(p50.ours, p50.microsoft, false) } }),
-        row("select 1 round trip p99", "ms", p99, { target: { text: "proxy within 5% of the bare relay", pass: within(p99.ours, p99.microsoft, false) } }),
-        row(`COPY out ${params.copyMiB} MiB`, "MiB/s", read, { target: { text: "proxy within 5% of the bare relay", pass: within(read.ours, read.microsoft, true) } }),
-        row(`COPY in ${params.copyMiB} MiB`, "MiB/s", write, { target: { text: "proxy within 5% of the bare relay", pass: within(write.ours, write.microsoft, true) } }),
-        row("connect p50, cached token", "ms", connect, {
-          target: { text: "proxy ≤ direct + 1 ms", pass: connect.ours !== null && connect.static !== null && connect.ours <= connect.static + 1 },
+        row("select 1 round trip p50", "ms", p50, {
+          target: { text: "proxy within 5% of the bare relay", pass: within(p50.ours, p50.microsoft, false) },
         }),
-        row("token endpoint requests (all paths)", "count", { static: null, microsoft: null, ours: requests }, { ratios: false }),
+        row("select 1 round trip p99", "ms", p99, {
+          target: { text: "proxy within 5% of the bare relay", pass: within(p99.ours, p99.microsoft, false) },
+        }),
+        row(`COPY out ${params.copyMiB} MiB`, "MiB/s", read, {
+          target: { text: "proxy within 5% of the bare relay", pass: within(read.ours, read.microsoft, true) },
+        }),
+        row(`COPY in ${params.copyMiB} MiB`, "MiB/s", write, {
+          target: { text: "proxy within 5% of the bare relay", pass: within(write.ours, write.microsoft, true) },
+        }),
+        row("connect p50, cached token", "ms", connect, {
+          target: {
+            text: "proxy ≤ direct + 1 ms",
+            pass: connect.ours !== null && connect.static !== null && connect.ours <= connect.static + 1,
+          },
+        }),
+        row(
+          "token endpoint requests (all paths)",
+          "count",
+          { static: null, microsoft: null, ours: requests },
+          { ratios: false },
+        ),
       ],
       notes: [
         "In this scenario the ratio columns read: ours/static = proxy/direct, ours/microsoft = proxy/bare relay.",

@@ -4,7 +4,14 @@
  * drift of this shared machine does not favour one contender. Memory is read in the child at the end.
  */
 import pg from "pg";
-import { connectionConfig, type ContenderName, contenderOrder, CONTENDERS, makeCredential, passwordFor } from "../contenders.js";
+import {
+  CONTENDERS,
+  type ContenderName,
+  connectionConfig,
+  contenderOrder,
+  makeCredential,
+  passwordFor,
+} from "../contenders.js";
 import { errorSummary, percentile, statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
@@ -52,7 +59,8 @@ async function churnChild(contender: ContenderName, params: ChurnParams): Promis
       await client.end().catch(() => undefined);
     }
   };
-  const fixedConfig = params.fixedToken && typeof password === "function" ? { ...config, password: await password() } : undefined;
+  const fixedConfig =
+    params.fixedToken && typeof password === "function" ? { ...config, password: await password() } : undefined;
   for (let i = 0; i < params.warmup + params.connections; i++) {
     const timed = i >= params.warmup;
     await once(config, timed ? connectMs : undefined);
@@ -80,7 +88,7 @@ export const churnScenario: Scenario = {
     const mi = emu.principals.managedIdentity;
     emu.configurePrincipal(mi.name, { latencyMs: LATENCY_MS });
     const latencies: Record<ContenderName, number[]> = { static: [], microsoft: [], ours: [] };
-  const fixedTokenLatencies: number[] = [];
+    const fixedTokenLatencies: number[] = [];
     const requests: Record<ContenderName, Figure> = { static: null, microsoft: 0, ours: 0 };
     const failed: Record<ContenderName, Figure> = { static: 0, microsoft: 0, ours: 0 };
     const heap: Record<ContenderName, Figure> = { static: 0, microsoft: 0, ours: 0 };
@@ -92,19 +100,29 @@ export const churnScenario: Scenario = {
         for (const contender of order) {
           const isStatic = contender === "static";
           const params: ChurnParams = isStatic
-            ? { connections: perRound, warmup, user: emu.principals.passwordRole.roleName, staticPassword: emu.principals.passwordRole.password, fixedToken: false }
+            ? {
+                connections: perRound,
+                warmup,
+                user: emu.principals.passwordRole.roleName,
+                staticPassword: emu.principals.passwordRole.password,
+                fixedToken: false,
+              }
             : { connections: perRound, warmup, user: mi.roleName, fixedToken: contender === "ours" };
           const before = emu.stats();
           const result = await ctx.runChild<ChurnChildResult>({ scenario: this.id, contender, params }, {}, 300_000);
           const delta = statsDelta(before, emu.stats());
           latencies[contender].push(...result.connectMs);
           fixedTokenLatencies.push(...result.fixedTokenConnectMs);
-          if (!isStatic) requests[contender] = (requests[contender] ?? 0) + delta.requests(mi.name, "managedIdentityEndpoint");
+          if (!isStatic)
+            requests[contender] = (requests[contender] ?? 0) + delta.requests(mi.name, "managedIdentityEndpoint");
           failed[contender] = (failed[contender] ?? 0) + result.failed;
           heap[contender] = Math.max(heap[contender] ?? 0, result.heapUsedMiB);
           rss[contender] = Math.max(rss[contender] ?? 0, result.rssMiB);
-          if (result.errors.length > 0) notes.push(`${contender}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
-          ctx.log(`${this.id} round ${round + 1}/${rounds} ${contender}: p50 ${percentile(result.connectMs, 50).toFixed(2)} ms`);
+          if (result.errors.length > 0)
+            notes.push(`${contender}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
+          ctx.log(
+            `${this.id} round ${round + 1}/${rounds} ${contender}: p50 ${percentile(result.connectMs, 50).toFixed(2)} ms`,
+          );
         }
       }
     } finally {
@@ -123,7 +141,9 @@ export const churnScenario: Scenario = {
         `contender order alternating per round, ${warmup} untimed warm-up connections per process); ` +
         `DefaultAzureCredential → managed identity endpoint (${LATENCY_MS} ms latency); memory = max over processes, read at the end.`,
       rows: [
-        row("connect p50", "ms", p50, { target: { text: `within 5% of static (≤ ${limit.toFixed(2)} ms)`, pass: (p50.ours ?? Infinity) <= limit } }),
+        row("connect p50", "ms", p50, {
+          target: { text: `within 5% of static (≤ ${limit.toFixed(2)} ms)`, pass: (p50.ours ?? Infinity) <= limit },
+        }),
         row("connect p99", "ms", p99),
         row("connect p50, same token as a fixed string, no provider (diagnostic)", "ms", {
           static: null,

@@ -52,7 +52,9 @@ export const emulatorStartScenario: Scenario = {
     }
     const warmMedian = median(warm);
     const warmP95 = percentile(warm, 95);
-    ctx.log(`${this.id}: cold median ${median(cold).toFixed(0)} ms, warm median ${warmMedian.toFixed(0)} ms, p95 ${warmP95.toFixed(0)} ms`);
+    ctx.log(
+      `${this.id}: cold median ${median(cold).toFixed(0)} ms, warm median ${warmMedian.toFixed(0)} ms, p95 ${warmP95.toFixed(0)} ms`,
+    );
     return {
       id: this.id,
       title: this.title,

@@ -5,7 +5,14 @@
  * long the storm takes.
  */
 import pg from "pg";
-import { connectionConfig, type ContenderName, contenderOrder, makeCredential, passwordFor, TOKEN_CONTENDERS } from "../contenders.js";
+import {
+  type ContenderName,
+  connectionConfig,
+  contenderOrder,
+  makeCredential,
+  passwordFor,
+  TOKEN_CONTENDERS,
+} from "../contenders.js";
 import { errorSummary, sleep, statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
@@ -22,7 +29,10 @@ interface StormChildResult {
 
 async function child(contender: ContenderName, params: StormParams): Promise<StormChildResult> {
   const password = passwordFor(contender, makeCredential("default"), undefined);
-  const clients = Array.from({ length: params.connections }, () => new pg.Client({ ...connectionConfig(params.user, password), connectionTimeoutMillis: 60_000 }));
+  const clients = Array.from(
+    { length: params.connections },
+    () => new pg.Client({ ...connectionConfig(params.user, password), connectionTimeoutMillis: 60_000 }),
+  );
   const started = performance.now();
   const settled = await Promise.allSettled(
     clients.map(async (client) => {
@@ -63,14 +73,21 @@ export const firstRequest429Scenario: Scenario = {
           // The endpoint's own throttle stays as Azure's (5 concurrent, 20/s); the first request gets 429 regardless.
           emu.configurePrincipal(mi.name, { latencyMs: 50, failNext: 1, failStatus: 429, throttle: undefined });
           const before = emu.stats();
-          const result = await ctx.runChild<StormChildResult>({ scenario: this.id, contender, params: { connections, user: mi.roleName } });
+          const result = await ctx.runChild<StormChildResult>({
+            scenario: this.id,
+            contender,
+            params: { connections, user: mi.roleName },
+          });
           const delta = statsDelta(before, emu.stats());
           failed[contender] = max(failed[contender], result.failed);
           walls[contender].push(result.wallMs);
           requests[contender] = max(requests[contender], delta.requests(mi.name, "managedIdentityEndpoint"));
           answered429[contender] = max(answered429[contender], delta.throttled + delta.failed);
-          if (result.errors.length > 0) notes.push(`${contender}, run ${run + 1}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
-          ctx.log(`${this.id} run ${run + 1}/${runs} ${contender}: ${result.wallMs.toFixed(0)} ms, failed ${result.failed}`);
+          if (result.errors.length > 0)
+            notes.push(`${contender}, run ${run + 1}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
+          ctx.log(
+            `${this.id} run ${run + 1}/${runs} ${contender}: ${result.wallMs.toFixed(0)} ms, failed ${result.failed}`,
+          );
         }
       }
     } finally {
@@ -85,7 +102,10 @@ export const firstRequest429Scenario: Scenario = {
         `${connections} pg.Clients connecting at once + select 1, DefaultAzureCredential → managed identity endpoint (50 ms latency, ` +
         `throttle as Azure's: 5 concurrent, 20/s); the endpoint answers the first request 429 with Retry-After: 1 (${runs} run${runs > 1 ? "s" : ""} per contender, fresh processes).`,
       rows: [
-        row(`failed connections${of}`, "count", failed, { ratios: false, target: { text: "0 failed", pass: failed.ours === 0 } }),
+        row(`failed connections${of}`, "count", failed, {
+          ratios: false,
+          target: { text: "0 failed", pass: failed.ours === 0 },
+        }),
         row(runs > 1 ? `wall time, best of ${runs} runs` : "wall time", "ms", wall),
         row(`token endpoint requests${of}`, "count", requests, { ratios: false }),
         row(`429 answers${of}`, "count", answered429, { ratios: false }),

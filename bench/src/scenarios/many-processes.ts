@@ -6,7 +6,14 @@
  * has all its connections.
  */
 import pg from "pg";
-import { connectionConfig, type ContenderName, contenderOrder, makeCredential, passwordFor, TOKEN_CONTENDERS } from "../contenders.js";
+import {
+  type ContenderName,
+  connectionConfig,
+  contenderOrder,
+  makeCredential,
+  passwordFor,
+  TOKEN_CONTENDERS,
+} from "../contenders.js";
 import { errorSummary, sleep, statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
@@ -24,7 +31,11 @@ interface WorkerResult {
 
 async function worker(contender: ContenderName, params: WorkerParams): Promise<WorkerResult> {
   const password = passwordFor(contender, makeCredential("default"), undefined);
-  const pool = new pg.Pool({ ...connectionConfig(params.user, password), max: params.poolSize, connectionTimeoutMillis: 90_000 });
+  const pool = new pg.Pool({
+    ...connectionConfig(params.user, password),
+    max: params.poolSize,
+    connectionTimeoutMillis: 90_000,
+  });
   pool.on("error", () => undefined);
   const settled = await Promise.allSettled(
     Array.from({ length: params.poolSize }, async () => {
@@ -73,7 +84,11 @@ export const manyProcessesScenario: Scenario = {
           const started = Date.now();
           const outcomes = await Promise.allSettled(
             Array.from({ length: workers }, () =>
-              ctx.runChild<WorkerResult>({ scenario: this.id, contender, params: { poolSize, user: mi.roleName } }, {}, 180_000),
+              ctx.runChild<WorkerResult>(
+                { scenario: this.id, contender, params: { poolSize, user: mi.roleName } },
+                {},
+                180_000,
+              ),
             ),
           );
           const delta = statsDelta(before, emu.stats());
@@ -95,8 +110,13 @@ export const manyProcessesScenario: Scenario = {
           requests[contender] = max(requests[contender], delta.requests(mi.name, "managedIdentityEndpoint"));
           answered429[contender] = max(answered429[contender], delta.throttled);
           allConnected[contender].push(doneAt - started);
-          if (errors.size > 0) notes.push(`${contender}, run ${run + 1}: ${failedNow} failed, e.g. "${[...errors].slice(0, 2).join('"; "')}"`);
-          ctx.log(`${this.id} run ${run + 1}/${runs} ${contender}: ${doneAt - started} ms, failed ${failedNow}, requests ${delta.requests(mi.name, "managedIdentityEndpoint")}, 429s ${delta.throttled}`);
+          if (errors.size > 0)
+            notes.push(
+              `${contender}, run ${run + 1}: ${failedNow} failed, e.g. "${[...errors].slice(0, 2).join('"; "')}"`,
+            );
+          ctx.log(
+            `${this.id} run ${run + 1}/${runs} ${contender}: ${doneAt - started} ms, failed ${failedNow}, requests ${delta.requests(mi.name, "managedIdentityEndpoint")}, 429s ${delta.throttled}`,
+          );
         }
       }
     } finally {
@@ -112,8 +132,15 @@ export const manyProcessesScenario: Scenario = {
         `DefaultAzureCredential → one managed identity endpoint (50 ms latency, 5 concurrent, 20/s, then 429 with Retry-After: 1). ` +
         `Time from spawning the workers until the last worker has all its connections (includes process start-up).`,
       rows: [
-        row(`failed first connections${of}`, "count", failed, { ratios: false, target: { text: "0 failed", pass: failed.ours === 0 } }),
-        row(runs > 1 ? `time to all connected, best of ${runs} runs` : "time to all connected", "ms", { static: null, microsoft: best(allConnected.microsoft), ours: best(allConnected.ours) }),
+        row(`failed first connections${of}`, "count", failed, {
+          ratios: false,
+          target: { text: "0 failed", pass: failed.ours === 0 },
+        }),
+        row(runs > 1 ? `time to all connected, best of ${runs} runs` : "time to all connected", "ms", {
+          static: null,
+          microsoft: best(allConnected.microsoft),
+          ours: best(allConnected.ours),
+        }),
         row(`token endpoint requests${of}`, "count", requests, { ratios: false }),
         row(`429 answers${of}`, "count", answered429, { ratios: false }),
       ],

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { getEntraMikroOrmOptions } from "@azure/postgresql-auth-mikro-orm";
 import { MikroORM, type Options } from "@mikro-orm/postgresql";
 import { entraTokenProvider as microsoftEntraTokenProvider } from "ms-postgresql-auth";
-import { type ContenderName, CONTENDERS, makeCredential } from "../contenders.js";
+import { CONTENDERS, type ContenderName, makeCredential } from "../contenders.js";
 import { errorSummary, sleep } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
@@ -100,7 +100,12 @@ export const mikroOrmRefillScenario: Scenario = {
         {
           scenario: this.id,
           contender,
-          params: { connections, lifetimeSeconds, user, ...(isStatic && { staticPassword: emu.principals.passwordRole.password }) } satisfies Params,
+          params: {
+            connections,
+            lifetimeSeconds,
+            user,
+            ...(isStatic && { staticPassword: emu.principals.passwordRole.password }),
+          } satisfies Params,
         },
         extraEnv,
       );
@@ -109,7 +114,9 @@ export const mikroOrmRefillScenario: Scenario = {
       fillFailed[contender] = result.fillFailed;
       refillFailed[contender] = result.refillFailed;
       if (result.errors.length > 0) notes.push(`${contender}: e.g. "${result.errors.join('"; "')}"`);
-      ctx.log(`${this.id} ${contender}: fill failed ${result.fillFailed}, refill failed ${result.refillFailed}, requests ${isStatic ? "—" : after - before}`);
+      ctx.log(
+        `${this.id} ${contender}: fill failed ${result.fillFailed}, refill failed ${result.refillFailed}, requests ${isStatic ? "—" : after - before}`,
+      );
     }
     notes.push(
       "@azure/postgresql-auth-pg's entraTokenProvider fails the same way here (not run; from MikroORM 6.6 and Knex sources): MikroORM hands Knex a connection provider, and when the password function returns a string Knex never calls it again, so the first token is reused for every later connection.",
@@ -123,7 +130,10 @@ export const mikroOrmRefillScenario: Scenario = {
         "microsoft = the natural program today: MikroORM with Microsoft's entraTokenProvider (a pg password function) as `password`; " +
         "ours = MikroORM.init({ ...await getEntraMikroOrmOptions(credential) }); static uses the password role.",
       rows: [
-        row("failed connections on refill after expiry", "count", refillFailed, { ratios: false, target: { text: "0 failed", pass: refillFailed.ours === 0 } }),
+        row("failed connections on refill after expiry", "count", refillFailed, {
+          ratios: false,
+          target: { text: "0 failed", pass: refillFailed.ours === 0 },
+        }),
         row("failed connections on first fill", "count", fillFailed, { ratios: false }),
         row("token endpoint requests", "count", requests, { ratios: false }),
       ],

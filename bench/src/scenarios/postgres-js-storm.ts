@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { getEntraPostgresOptions } from "@azure/postgresql-auth-postgres";
 import { entraTokenProvider as microsoftEntraTokenProvider } from "ms-postgresql-auth";
 import postgres from "postgres";
-import { type ContenderName, contenderOrder, CONTENDERS, makeCredential } from "../contenders.js";
+import { CONTENDERS, type ContenderName, contenderOrder, makeCredential } from "../contenders.js";
 import { errorSummary, sleep, statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
@@ -30,7 +30,12 @@ const LATENCY_MS = 50;
 
 async function options(contender: ContenderName, params: Params): Promise<postgres.Options<Record<string, never>>> {
   const tls = { ca: readFileSync(process.env.PGSSLROOTCERT!, "utf8"), rejectUnauthorized: true };
-  const base = { host: process.env.PGHOST!, port: Number(process.env.PGPORT), database: process.env.PGDATABASE!, ssl: tls };
+  const base = {
+    host: process.env.PGHOST!,
+    port: Number(process.env.PGPORT),
+    database: process.env.PGDATABASE!,
+    ssl: tls,
+  };
   switch (contender) {
     case "static":
       return { ...base, username: params.user, password: params.staticPassword! };
@@ -55,7 +60,9 @@ async function child(contender: ContenderName, params: Params): Promise<ChildRes
   });
   const started = performance.now();
   const sql = postgres({ ...(await options(contender, params)), max: params.connections, connect_timeout: 15 });
-  const settled = await Promise.allSettled(Array.from({ length: params.connections }, () => sql`select pg_sleep(0.05)`));
+  const settled = await Promise.allSettled(
+    Array.from({ length: params.connections }, () => sql`select pg_sleep(0.05)`),
+  );
   const wallMs = performance.now() - started;
   let failed = 0;
   for (const outcome of settled) {
@@ -89,7 +96,11 @@ export const postgresJsStormScenario: Scenario = {
         for (const contender of contenderOrder(run, CONTENDERS)) {
           const isStatic = contender === "static";
           const params: Params = isStatic
-            ? { connections, user: emu.principals.passwordRole.roleName, staticPassword: emu.principals.passwordRole.password }
+            ? {
+                connections,
+                user: emu.principals.passwordRole.roleName,
+                staticPassword: emu.principals.passwordRole.password,
+              }
             : { connections, user: mi.roleName };
           const before = emu.stats();
           const result = await ctx.runChild<ChildResult>({ scenario: this.id, contender, params });
@@ -102,8 +113,11 @@ export const postgresJsStormScenario: Scenario = {
           walls[contender].push(result.wallMs);
           failed[contender] = max(failed[contender], result.failed);
           unhandled[contender] = max(unhandled[contender], result.unhandled);
-          if (result.errors.length > 0) notes.push(`${contender}, run ${run + 1}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
-          ctx.log(`${this.id} run ${run + 1}/${runs} ${contender}: ${result.wallMs.toFixed(0)} ms, failed ${result.failed}, requests ${isStatic ? "—" : count}`);
+          if (result.errors.length > 0)
+            notes.push(`${contender}, run ${run + 1}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
+          ctx.log(
+            `${this.id} run ${run + 1}/${runs} ${contender}: ${result.wallMs.toFixed(0)} ms, failed ${result.failed}, requests ${isStatic ? "—" : count}`,
+          );
         }
       }
     } finally {
@@ -121,9 +135,18 @@ export const postgresJsStormScenario: Scenario = {
         "ours = postgres({ ...await getEntraPostgresOptions(credential) }); static uses the password role. " +
         "postgres.js leaves a rejected password promise unhandled (Node.js exits by default); the child counts those and connect_timeout (15 s) ends the connections they leave hanging.",
       rows: [
-        row(`token endpoint requests${of}`, "count", requests, { ratios: false, target: { text: "exactly 1", pass: requests.ours === 1 } }),
-        row(`failed connections${of}`, "count", failed, { ratios: false, target: { text: "0 failed", pass: failed.ours === 0 } }),
-        row(`unhandled rejections (process exit without a handler)${of}`, "count", unhandled, { ratios: false, target: { text: "0", pass: unhandled.ours === 0 } }),
+        row(`token endpoint requests${of}`, "count", requests, {
+          ratios: false,
+          target: { text: "exactly 1", pass: requests.ours === 1 },
+        }),
+        row(`failed connections${of}`, "count", failed, {
+          ratios: false,
+          target: { text: "0 failed", pass: failed.ours === 0 },
+        }),
+        row(`unhandled rejections (process exit without a handler)${of}`, "count", unhandled, {
+          ratios: false,
+          target: { text: "0", pass: unhandled.ours === 0 },
+        }),
         row(`429 answers${of}`, "count", throttled, { ratios: false }),
         row(runs > 1 ? `wall time, best of ${runs} runs` : "wall time", "ms", wall),
       ],

@@ -5,7 +5,13 @@
  *   pays per new connection once a token is cached somewhere (ours: our cache; microsoft: the
  *   credential chain and MSAL's cache).
  */
-import { type ContenderName, type CredentialKind, makeCredential, passwordFor, TOKEN_CONTENDERS } from "../contenders.js";
+import {
+  type ContenderName,
+  type CredentialKind,
+  makeCredential,
+  passwordFor,
+  TOKEN_CONTENDERS,
+} from "../contenders.js";
 import { median, statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
@@ -27,7 +33,10 @@ async function timeCalls(password: (parameters?: object) => Promise<string>, ite
   return Number(process.hrtime.bigint() - started) / iterations;
 }
 
-async function providerCallChild(contender: ContenderName, params: ProviderCallParams): Promise<ProviderCallChildResult> {
+async function providerCallChild(
+  contender: ContenderName,
+  params: ProviderCallParams,
+): Promise<ProviderCallChildResult> {
   const nsPerCall: Partial<Record<CredentialKind, number>> = {};
   for (const { credential: kind, iterations } of params.measurements) {
     const password = passwordFor(contender, makeCredential(kind), undefined);
@@ -70,7 +79,9 @@ export const providerCallScenario: Scenario = {
       requests[contender] = statsDelta(before, emu.stats()).requests(mi.name, "managedIdentityEndpoint");
       instant[contender] = result.nsPerCall.instant ?? null;
       warmDefault[contender] = result.nsPerCall.default ?? null;
-      ctx.log(`${this.id} ${contender}: instant ${instant[contender]?.toFixed(0)} ns, DefaultAzureCredential ${warmDefault[contender]?.toFixed(0)} ns`);
+      ctx.log(
+        `${this.id} ${contender}: instant ${instant[contender]?.toFixed(0)} ns, DefaultAzureCredential ${warmDefault[contender]?.toFixed(0)} ns`,
+      );
     }
     return {
       id: this.id,
@@ -79,7 +90,9 @@ export const providerCallScenario: Scenario = {
         `await password(connectionParameters) (as pg calls it) in a loop after warm-up, median of ${repeats} runs: ${instantIterations} calls with an instant fake credential; ` +
         `with a warm DefaultAzureCredential (managed identity endpoint): ${defaultIterations.microsoft} calls (microsoft), ${defaultIterations.ours} (ours).`,
       rows: [
-        row("ns per call, instant fake credential", "ns", instant, { target: { text: "< 1 µs", pass: (instant.ours ?? Infinity) < 1_000 } }),
+        row("ns per call, instant fake credential", "ns", instant, {
+          target: { text: "< 1 µs", pass: (instant.ours ?? Infinity) < 1_000 },
+        }),
         row("ns per call, warm DefaultAzureCredential", "ns", warmDefault),
         row("token endpoint requests during the loop", "count", requests, { ratios: false }),
       ],

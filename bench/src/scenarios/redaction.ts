@@ -25,7 +25,9 @@ function jwtLike(n: number): string {
 async function redactionChild(contender: ContenderName, params: RedactionParams): Promise<RedactionChildResult> {
   const texts = {
     "eyJ run": "eyJ".repeat(Math.ceil(params.sizeBytes / 3)),
-    "many JWTs": Array.from({ length: Math.ceil(params.sizeBytes / 120) }, (_, i) => `bad answer ${jwtLike(i)}`).join(" "),
+    "many JWTs": Array.from({ length: Math.ceil(params.sizeBytes / 120) }, (_, i) => `bad answer ${jwtLike(i)}`).join(
+      " ",
+    ),
   };
   const msPerFailure = {} as RedactionChildResult["msPerFailure"];
   for (const [shape, text] of Object.entries(texts) as Array<[keyof typeof texts, string]>) {
@@ -61,10 +63,16 @@ export const redactionScenario: Scenario = {
     const run: Record<ContenderName, Figure> = { static: null, microsoft: null, ours: null };
     const jwts: Record<ContenderName, Figure> = { static: null, microsoft: null, ours: null };
     for (const contender of TOKEN_CONTENDERS) {
-      const result = await ctx.runChild<RedactionChildResult>({ scenario: this.id, contender, params: { sizeBytes, repeats } });
+      const result = await ctx.runChild<RedactionChildResult>({
+        scenario: this.id,
+        contender,
+        params: { sizeBytes, repeats },
+      });
       run[contender] = result.msPerFailure["eyJ run"];
       jwts[contender] = result.msPerFailure["many JWTs"];
-      ctx.log(`${this.id} ${contender}: eyJ run ${run[contender]?.toFixed(1)} ms, many JWTs ${jwts[contender]?.toFixed(1)} ms`);
+      ctx.log(
+        `${this.id} ${contender}: eyJ run ${run[contender]?.toFixed(1)} ms, many JWTs ${jwts[contender]?.toFixed(1)} ms`,
+      );
     }
     const pass = (value: Figure) => value !== null && value < 100;
     return {
@@ -77,7 +85,9 @@ export const redactionScenario: Scenario = {
         row('ms to fail, "eyJ" repeated', "ms", run, { target: { text: "< 100 ms", pass: pass(run.ours) } }),
         row("ms to fail, many JWTs", "ms", jwts, { target: { text: "< 100 ms", pass: pass(jwts.ours) } }),
       ],
-      notes: ["microsoft rethrows the credential's error unchanged (no redaction, the token stays in the message): its figure is the floor."],
+      notes: [
+        "microsoft rethrows the credential's error unchanged (no redaction, the token stays in the message): its figure is the floor.",
+      ],
     };
   },
   child: (contender, params) => redactionChild(contender, params as RedactionParams),

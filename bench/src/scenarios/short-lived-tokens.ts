@@ -5,7 +5,7 @@
  * emulator's endpoint honours as `client_id`), so their counts cannot mix.
  */
 import pg from "pg";
-import { connectionConfig, type ContenderName, makeCredential, passwordFor, TOKEN_CONTENDERS } from "../contenders.js";
+import { type ContenderName, connectionConfig, makeCredential, passwordFor, TOKEN_CONTENDERS } from "../contenders.js";
 import { errorSummary, percentile, sleep } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
@@ -78,7 +78,11 @@ export const shortLivedTokensScenario: Scenario = {
         emu.configurePrincipal(name, { tokenLifetimeSeconds: lifetimeSeconds, latencyMs: LATENCY_MS });
         const before = emu.stats().tokenRequests.byPrincipalAndWay[name]?.managedIdentityEndpoint ?? 0;
         const result = await ctx.runChild<ShortLivedChildResult>(
-          { scenario: this.id, contender, params: { connections, windowMs, user: principal.roleName } satisfies ShortLivedParams },
+          {
+            scenario: this.id,
+            contender,
+            params: { connections, windowMs, user: principal.roleName } satisfies ShortLivedParams,
+          },
           { AZURE_CLIENT_ID: principal.clientId },
           windowMs + 120_000,
         );
@@ -90,8 +94,11 @@ export const shortLivedTokensScenario: Scenario = {
       requests[contender] = count;
       failed[contender] = result.failed;
       p50[contender] = result.connectP50Ms;
-      if (result.errors.length > 0) notes.push(`${contender}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
-      ctx.log(`${this.id} ${contender}: ${count} requests, failed ${result.failed}, took ${(result.elapsedMs / 1000).toFixed(1)} s`);
+      if (result.errors.length > 0)
+        notes.push(`${contender}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
+      ctx.log(
+        `${this.id} ${contender}: ${count} requests, failed ${result.failed}, took ${(result.elapsedMs / 1000).toFixed(1)} s`,
+      );
     }
     notes.push(
       "static is not run here: no token, and this scenario measures token requests only.",
@@ -106,7 +113,10 @@ export const shortLivedTokensScenario: Scenario = {
         `${lifetimeSeconds === 330 ? " (5½ min)" : " (5¼ min, so MSAL's 5-minute expiry margin is crossed inside the shorter window)"}; ` +
         `microsoft and ours in parallel, each with its own managed identity (AZURE_CLIENT_ID → client_id), endpoint latency ${LATENCY_MS} ms, throttle at its default (on).`,
       rows: [
-        row("token endpoint requests", "count", requests, { ratios: false, target: { text: "≤ 3", pass: (requests.ours ?? Infinity) <= 3 } }),
+        row("token endpoint requests", "count", requests, {
+          ratios: false,
+          target: { text: "≤ 3", pass: (requests.ours ?? Infinity) <= 3 },
+        }),
         row("failed connections", "count", failed, { ratios: false }),
         row("connect p50", "ms", p50),
       ],

@@ -4,7 +4,14 @@
  */
 import { AzureCliCredential } from "@azure/identity";
 import pg from "pg";
-import { connectionConfig, type ContenderName, contenderOrder, CONTENDERS, makeCredential, passwordFor } from "../contenders.js";
+import {
+  CONTENDERS,
+  type ContenderName,
+  connectionConfig,
+  contenderOrder,
+  makeCredential,
+  passwordFor,
+} from "../contenders.js";
 import { errorSummary, median, statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
@@ -29,7 +36,11 @@ interface SlowDevChildResult {
 async function slowDevChild(contender: ContenderName, params: SlowDevParams): Promise<SlowDevChildResult> {
   const credential = contender === "static" ? undefined : makeCredential("cli");
   const password = passwordFor(contender, credential, params.staticPassword);
-  const pool = new pg.Pool({ ...connectionConfig(params.user, password), max: params.connections, connectionTimeoutMillis: 60_000 });
+  const pool = new pg.Pool({
+    ...connectionConfig(params.user, password),
+    max: params.connections,
+    connectionTimeoutMillis: 60_000,
+  });
   const started = performance.now();
   const settled = await Promise.allSettled(Array.from({ length: params.connections }, () => pool.query("select 1")));
   const wallMs = performance.now() - started;
@@ -87,8 +98,11 @@ export const slowDeveloperCredentialScenario: Scenario = {
         walls[contender].push(result.wallMs);
         failed[contender] = Math.max(failed[contender] ?? 0, result.failed);
         if (result.azCallMs !== null) azCallMs = result.azCallMs;
-        if (result.errors.length > 0) notes.push(`${contender}, run ${run + 1}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
-        ctx.log(`${this.id} run ${run + 1}/${runs} ${contender}: ${result.wallMs.toFixed(0)} ms, az spawns ${isStatic ? "—" : count}`);
+        if (result.errors.length > 0)
+          notes.push(`${contender}, run ${run + 1}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
+        ctx.log(
+          `${this.id} run ${run + 1}/${runs} ${contender}: ${result.wallMs.toFixed(0)} ms, az spawns ${isStatic ? "—" : count}`,
+        );
       }
     }
     const wall = Object.fromEntries(CONTENDERS.map((c) => [c, Math.min(...walls[c])])) as Record<ContenderName, Figure>;
@@ -111,7 +125,12 @@ export const slowDeveloperCredentialScenario: Scenario = {
         row(runs > 1 ? `time to run all queries, best of ${runs} runs` : "time to run all queries", "ms", wall, {
           target: { text: `≤ 1.2 × (static + one az call) = ${limit.toFixed(0)} ms`, pass: ours <= limit },
         }),
-        row("one az call (AzureCliCredential.getToken)", "ms", { static: azCallMs, microsoft: null, ours: null }, { ratios: false }),
+        row(
+          "one az call (AzureCliCredential.getToken)",
+          "ms",
+          { static: azCallMs, microsoft: null, ours: null },
+          { ratios: false },
+        ),
         row(`failed queries${of}`, "count", failed, { ratios: false }),
       ],
       notes,

@@ -4,7 +4,14 @@
  * (50 ms latency), with the endpoint's throttle off or on.
  */
 import pg from "pg";
-import { connectionConfig, type ContenderName, contenderOrder, CONTENDERS, makeCredential, passwordFor } from "../contenders.js";
+import {
+  CONTENDERS,
+  type ContenderName,
+  connectionConfig,
+  contenderOrder,
+  makeCredential,
+  passwordFor,
+} from "../contenders.js";
 import { errorSummary, sleep, statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
@@ -57,7 +64,9 @@ export function stormScenario(throttled: boolean): Scenario {
     async parent(ctx) {
       const { emu } = ctx;
       const connections = bySize(ctx.mode, { full: 100, quick: 100, smoke: 5 });
-      const runs = throttled ? bySize(ctx.mode, { full: 3, quick: 1, smoke: 1 }) : bySize(ctx.mode, { full: 5, quick: 2, smoke: 1 });
+      const runs = throttled
+        ? bySize(ctx.mode, { full: 3, quick: 1, smoke: 1 })
+        : bySize(ctx.mode, { full: 5, quick: 2, smoke: 1 });
       const mi = emu.principals.managedIdentity;
       emu.configurePrincipal(mi.name, { latencyMs: LATENCY_MS, throttle: throttled });
       const requests: Record<ContenderName, Figure> = { static: null, microsoft: 0, ours: 0 };
@@ -71,7 +80,11 @@ export function stormScenario(throttled: boolean): Scenario {
           for (const contender of contenderOrder(run, CONTENDERS)) {
             const isStatic = contender === "static";
             const params: StormParams = isStatic
-              ? { connections, user: emu.principals.passwordRole.roleName, staticPassword: emu.principals.passwordRole.password }
+              ? {
+                  connections,
+                  user: emu.principals.passwordRole.roleName,
+                  staticPassword: emu.principals.passwordRole.password,
+                }
               : { connections, user: mi.roleName };
             const before = emu.stats();
             const result = await ctx.runChild<StormChildResult>({ scenario: id, contender, params });
@@ -83,25 +96,37 @@ export function stormScenario(throttled: boolean): Scenario {
             }
             walls[contender].push(result.wallMs);
             failed[contender] = max(failed[contender], result.failed);
-            if (result.errors.length > 0) notes.push(`${contender}, run ${run + 1}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
-            ctx.log(`${id} run ${run + 1}/${runs} ${contender}: ${result.wallMs.toFixed(0)} ms, failed ${result.failed}, requests ${isStatic ? "—" : count}`);
+            if (result.errors.length > 0)
+              notes.push(`${contender}, run ${run + 1}: ${result.failed} failed, e.g. "${result.errors.join('"; "')}"`);
+            ctx.log(
+              `${id} run ${run + 1}/${runs} ${contender}: ${result.wallMs.toFixed(0)} ms, failed ${result.failed}, requests ${isStatic ? "—" : count}`,
+            );
           }
         }
       } finally {
         emu.configurePrincipal(mi.name, { latencyMs: 0, throttle: undefined });
       }
-      const wall = Object.fromEntries(CONTENDERS.map((c) => [c, Math.min(...walls[c])])) as Record<ContenderName, Figure>;
+      const wall = Object.fromEntries(CONTENDERS.map((c) => [c, Math.min(...walls[c])])) as Record<
+        ContenderName,
+        Figure
+      >;
       const of = runs > 1 ? `, worst of ${runs} runs` : "";
       const best = runs > 1 ? `wall time, best of ${runs} runs` : "wall time";
       const rows = throttled
         ? [
-            row(`failed connections${of}`, "count", failed, { ratios: false, target: { text: "0 failed", pass: failed.ours === 0 } }),
+            row(`failed connections${of}`, "count", failed, {
+              ratios: false,
+              target: { text: "0 failed", pass: failed.ours === 0 },
+            }),
             row(best, "ms", wall),
             row(`token endpoint requests${of}`, "count", requests, { ratios: false }),
             row(`429 answers${of}`, "count", throttledCount, { ratios: false }),
           ]
         : [
-            row(`token endpoint requests${of}`, "count", requests, { ratios: false, target: { text: "exactly 1", pass: requests.ours === 1 } }),
+            row(`token endpoint requests${of}`, "count", requests, {
+              ratios: false,
+              target: { text: "exactly 1", pass: requests.ours === 1 },
+            }),
             row(best, "ms", wall),
             row(`failed connections${of}`, "count", failed, { ratios: false }),
           ];

@@ -42,7 +42,9 @@ try {
   narrator.scene("An App Service app with a managed identity: examples/pg with DefaultAzureCredential");
   emu.resetStats();
   check((await runExample(narrator, examples.pg, appEnv)) === 0, "examples/pg as the managed identity failed");
-  narrator.say(`emulator: ${emu.stats().tokenRequests.managedIdentityEndpoint} managed identity endpoint request(s) for ${emu.stats().logins.ok} logins`);
+  narrator.say(
+    `emulator: ${emu.stats().tokenRequests.managedIdentityEndpoint} managed identity endpoint request(s) for ${emu.stats().logins.ok} logins`,
+  );
 
   narrator.scene("A developer laptop after `az login`: the same program, DefaultAzureCredential finds the Azure CLI");
   emu.resetStats();
@@ -53,9 +55,14 @@ try {
   check((await runExample(narrator, examples.sequelize, appEnv)) === 0, "examples/sequelize failed");
 
   narrator.scene(`Group login: the developer connects as role "${group.roleName}" with their own token (DB_ROLE)`);
-  check((await runExample(narrator, examples.sequelize, { ...laptopEnv, DB_ROLE: group.roleName })) === 0, "group login failed");
+  check(
+    (await runExample(narrator, examples.sequelize, { ...laptopEnv, DB_ROLE: group.roleName })) === 0,
+    "group login failed",
+  );
 
-  narrator.scene("A client that only knows a plain connection string, no password: through azure-postgresql-auth proxy");
+  narrator.scene(
+    "A client that only knows a plain connection string, no password: through azure-postgresql-auth proxy",
+  );
   check(await proxyScene(emu, narrator, appEnv), "the plain client could not log in through the proxy");
 
   narrator.scene("Token rotation: tokens live 6 seconds; new connections keep logging in across expiry");
@@ -65,5 +72,7 @@ try {
   await emu.stop();
 }
 
-narrator.scene(failures === 0 ? `Done in ${narrator.seconds()} s: every login succeeded` : `${failures} step(s) failed`);
+narrator.scene(
+  failures === 0 ? `Done in ${narrator.seconds()} s: every login succeeded` : `${failures} step(s) failed`,
+);
 process.exit(failures === 0 ? 0 : 1);

@@ -7,7 +7,12 @@ import { fileURLToPath } from "node:url";
 import type { Emulator } from "@azure/postgresql-auth-emulator";
 import type { Narrator } from "./narrator.js";
 
-const cli = join(dirname(createRequire(import.meta.url).resolve("@azure/postgresql-auth-cli/package.json")), "dist", "esm", "cli.js");
+const cli = join(
+  dirname(createRequire(import.meta.url).resolve("@azure/postgresql-auth-cli/package.json")),
+  "dist",
+  "esm",
+  "cli.js",
+);
 
 // The "legacy" client: pg with nothing but a URL. It could as well be psql, a GUI or a migration tool.
 const PLAIN_CLIENT = `
@@ -23,7 +28,19 @@ client.connect()
 export async function proxyScene(emu: Emulator, narrator: Narrator, appEnv: NodeJS.ProcessEnv): Promise<boolean> {
   const proxy = spawn(
     process.execPath,
-    [cli, "proxy", "--host", emu.host, "--port", String(emu.port), "--listen-port", "0", "--json-logs", "--max-sigterm-delay", "5"],
+    [
+      cli,
+      "proxy",
+      "--host",
+      emu.host,
+      "--port",
+      String(emu.port),
+      "--listen-port",
+      "0",
+      "--json-logs",
+      "--max-sigterm-delay",
+      "5",
+    ],
     { env: appEnv, stdio: ["ignore", "ignore", "pipe"] },
   );
   const port = await new Promise<number>((resolve, reject) => {
@@ -37,14 +54,19 @@ export async function proxyScene(emu: Emulator, narrator: Narrator, appEnv: Node
   });
   const exited = new Promise<number | null>((resolve) => proxy.once("exit", resolve));
   try {
-    narrator.say(`azure-postgresql-auth proxy --host ${emu.host} --port ${emu.port}   (listening on 127.0.0.1:${port}, as the managed identity)`);
+    narrator.say(
+      `azure-postgresql-auth proxy --host ${emu.host} --port ${emu.port}   (listening on 127.0.0.1:${port}, as the managed identity)`,
+    );
     const url = `postgresql://${emu.principals.managedIdentity.roleName}@127.0.0.1:${port}/${emu.database}?sslmode=disable`;
     narrator.say(`the client knows only: ${url}`);
     // No password, no Azure variables: the client has no way to get a token itself.
     const clientEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH };
     const { ok, output } = await new Promise<{ ok: boolean; output: string }>((resolve) =>
-      execFile(process.execPath, ["-e", PLAIN_CLIENT, url], { env: clientEnv, cwd: fileURLToPath(new URL("..", import.meta.url)) }, (error, stdout, stderr) =>
-        resolve({ ok: !error, output: (stdout || stderr).trim() }),
+      execFile(
+        process.execPath,
+        ["-e", PLAIN_CLIENT, url],
+        { env: clientEnv, cwd: fileURLToPath(new URL("..", import.meta.url)) },
+        (error, stdout, stderr) => resolve({ ok: !error, output: (stdout || stderr).trim() }),
       ),
     );
     narrator.say(ok ? `connected as ${output.replace(" ", " to database ")}` : `✗ ${output}`);

@@ -15,16 +15,22 @@ export const examples = {
  */
 export function runExample(narrator: Narrator, program: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [program], { env: { ...env, AZURE_LOG_LEVEL: "verbose" }, timeout: 60_000 }, (error, stdout, stderr) => {
-      for (const line of stderr.split("\n")) {
-        const ours = /^azure:postgresql-auth:\w+ (.*)$/.exec(line);
-        if (ours) narrator.say(`log: ${ours[1]}`);
-      }
-      for (const line of stdout.split("\n").filter(Boolean)) narrator.say(line);
-      if (error) {
-        for (const line of stderr.split("\n").filter((l) => l && !l.startsWith("azure:"))) narrator.say(`stderr: ${line}`);
-      }
-      resolve(error ? (typeof error.code === "number" ? error.code : 1) : 0);
-    });
+    execFile(
+      process.execPath,
+      [program],
+      { env: { ...env, AZURE_LOG_LEVEL: "verbose" }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        for (const line of stderr.split("\n")) {
+          const ours = /^azure:postgresql-auth:\w+ (.*)$/.exec(line);
+          if (ours) narrator.say(`log: ${ours[1]}`);
+        }
+        for (const line of stdout.split("\n").filter(Boolean)) narrator.say(line);
+        if (error) {
+          for (const line of stderr.split("\n").filter((l) => l && !l.startsWith("azure:")))
+            narrator.say(`stderr: ${line}`);
+        }
+        resolve(error ? (typeof error.code === "number" ? error.code : 1) : 0);
+      },
+    );
   });
 }

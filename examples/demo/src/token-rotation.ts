@@ -19,10 +19,13 @@ export async function tokenRotation(emu: Emulator, narrator: Narrator, lifetimeS
     `${new Date(timestamp).toISOString().slice(11, 19)} (in ${((timestamp - Date.now()) / 1000).toFixed(1)} s)`;
   const password = entraTokenProvider(new DefaultAzureCredential(), {
     onTokenEvent: (event) => {
-      if (event.type === "credentialCall") narrator.say("→ credential call: a new token from the managed identity endpoint");
+      if (event.type === "credentialCall")
+        narrator.say("→ credential call: a new token from the managed identity endpoint");
       if (event.type === "cacheHit") narrator.say(`→ cached token, expires at ${inSeconds(event.expiresOnTimestamp)}`);
-      if (event.type === "backgroundRefresh") narrator.say("→ past its refresh point: keep using it, fetch the next one in the background");
-      if (event.type === "refreshFailed") narrator.say(`→ refresh failed (${event.error.message}); retry in ${event.retryInMs} ms`);
+      if (event.type === "backgroundRefresh")
+        narrator.say("→ past its refresh point: keep using it, fetch the next one in the background");
+      if (event.type === "refreshFailed")
+        narrator.say(`→ refresh failed (${event.error.message}); retry in ${event.retryInMs} ms`);
     },
   });
   const schedule = [0, 0.25, 0.6, 1.3].map((f) => f * lifetimeSeconds * 1000);

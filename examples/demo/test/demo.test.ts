@@ -13,13 +13,17 @@ describe("the demo", () => {
       );
     });
     expect(code, stdout).toBe(0);
-    expect(stdout).toMatch(/Role name "orders-api-identity" from the managed identity's name in the token's xms_mirid claim/);
+    expect(stdout).toMatch(
+      /Role name "orders-api-identity" from the managed identity's name in the token's xms_mirid claim/,
+    );
     expect(stdout).toMatch(/Role name "alice@contoso.com" from the token's upn claim/);
     expect(stdout).toMatch(/connected as orders-api-identity on 5 backend session\(s\)/);
     expect(stdout).toMatch(/emulator: 1 managed identity endpoint request\(s\)/);
     expect(stdout).toMatch(/emulator: 1 az process\(es\) spawned/);
     expect(stdout).toMatch(/connected as db-readers/);
-    expect(stdout).toMatch(/the client knows only: postgresql:\/\/orders-api-identity@127\.0\.0\.1:\d+\/appdb\?sslmode=disable/);
+    expect(stdout).toMatch(
+      /the client knows only: postgresql:\/\/orders-api-identity@127\.0\.0\.1:\d+\/appdb\?sslmode=disable/,
+    );
     expect(stdout).toMatch(/connected as orders-api-identity to database appdb/);
     expect(stdout).toMatch(/proxy stopped on SIGTERM \(exit 0\)/);
     expect(stdout).toMatch(/past its refresh point/);

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DefaultAzureCredential } from "@azure/identity";
-import { entraTokenProvider, getEntraRoleName, type EntraTokenProviderOptions } from "@azure/postgresql-auth-pg";
+import { type EntraTokenProviderOptions, entraTokenProvider, getEntraRoleName } from "@azure/postgresql-auth-pg";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
@@ -44,7 +44,9 @@ try {
   const until = Date.now() + Number(process.env.RUN_SECONDS || 0) * 1000;
   let round = 0;
   do {
-    const { rows } = await db.execute<{ user: string; pid: number }>(sql`select current_user as user, pg_backend_pid() as pid`);
+    const { rows } = await db.execute<{ user: string; pid: number }>(
+      sql`select current_user as user, pg_backend_pid() as pid`,
+    );
     console.log(`round ${++round}: connected as ${rows[0]!.user} (backend ${rows[0]!.pid})`);
     if (Date.now() < until) await sleep(500);
   } while (Date.now() < until);

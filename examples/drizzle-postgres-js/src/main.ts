@@ -35,7 +35,9 @@ try {
   const until = Date.now() + Number(process.env.RUN_SECONDS || 0) * 1000;
   let round = 0;
   do {
-    const [who] = await db.execute<{ user: string; pid: number }>(sql`select current_user as user, pg_backend_pid() as pid`);
+    const [who] = await db.execute<{ user: string; pid: number }>(
+      sql`select current_user as user, pg_backend_pid() as pid`,
+    );
     console.log(`round ${++round}: connected as ${who!.user} (backend ${who!.pid})`);
     if (Date.now() < until) await sleep(500);
   } while (Date.now() < until);

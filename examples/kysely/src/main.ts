@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DefaultAzureCredential } from "@azure/identity";
-import { entraTokenProvider, getEntraRoleName, type EntraTokenProviderOptions } from "@azure/postgresql-auth-pg";
+import { type EntraTokenProviderOptions, entraTokenProvider, getEntraRoleName } from "@azure/postgresql-auth-pg";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 
@@ -46,7 +46,10 @@ try {
   const until = Date.now() + Number(process.env.RUN_SECONDS || 0) * 1000;
   let round = 0;
   do {
-    const { rows } = await sql<{ user: string; pid: number }>`select current_user as user, pg_backend_pid() as pid`.execute(db);
+    const { rows } = await sql<{
+      user: string;
+      pid: number;
+    }>`select current_user as user, pg_backend_pid() as pid`.execute(db);
     console.log(`round ${++round}: connected as ${rows[0]!.user} (backend ${rows[0]!.pid})`);
     if (Date.now() < until) await sleep(500);
   } while (Date.now() < until);

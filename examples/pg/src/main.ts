@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DefaultAzureCredential } from "@azure/identity";
-import { entraTokenProvider, getEntraRoleName, type EntraTokenProviderOptions } from "@azure/postgresql-auth-pg";
+import { type EntraTokenProviderOptions, entraTokenProvider, getEntraRoleName } from "@azure/postgresql-auth-pg";
 import pg from "pg";
 
 const credential = new DefaultAzureCredential();
@@ -46,7 +46,9 @@ const pool = new pg.Pool({
 try {
   // Five queries at once: five connections, one token request.
   const results = await Promise.all(
-    Array.from({ length: 5 }, () => pool.query<{ user: string; pid: number }>("select current_user as user, pg_backend_pid() as pid")),
+    Array.from({ length: 5 }, () =>
+      pool.query<{ user: string; pid: number }>("select current_user as user, pg_backend_pid() as pid"),
+    ),
   );
   const sessions = new Set(results.map((r) => r.rows[0]!.pid));
   console.log(`connected as ${results[0]!.rows[0]!.user} on ${sessions.size} backend session(s)`);
@@ -56,7 +58,9 @@ try {
   let round = 0;
   while (Date.now() < until) {
     await sleep(500);
-    const { rows } = await pool.query<{ user: string; pid: number }>("select current_user as user, pg_backend_pid() as pid");
+    const { rows } = await pool.query<{ user: string; pid: number }>(
+      "select current_user as user, pg_backend_pid() as pid",
+    );
     console.log(`round ${++round}: connected as ${rows[0]!.user} (backend ${rows[0]!.pid})`);
   }
   console.log(`token requests: ${tokenRequests}`);

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DefaultAzureCredential } from "@azure/identity";
-import { entraTokenProvider, getEntraRoleName, type EntraTokenProviderOptions } from "@azure/postgresql-auth-pg";
+import { type EntraTokenProviderOptions, entraTokenProvider, getEntraRoleName } from "@azure/postgresql-auth-pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/prisma/client.js";
 
@@ -45,7 +45,9 @@ try {
   const until = Date.now() + Number(process.env.RUN_SECONDS || 0) * 1000;
   let round = 0;
   do {
-    const [who] = await prisma.$queryRaw<Array<{ user: string; pid: number }>>`select current_user::text as user, pg_backend_pid() as pid`;
+    const [who] = await prisma.$queryRaw<
+      Array<{ user: string; pid: number }>
+    >`select current_user::text as user, pg_backend_pid() as pid`;
     console.log(`round ${++round}: connected as ${who!.user} (backend ${who!.pid})`);
     if (Date.now() < until) await sleep(500);
   } while (Date.now() < until);

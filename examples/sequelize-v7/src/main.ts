@@ -41,9 +41,12 @@ try {
   const until = Date.now() + Number(process.env.RUN_SECONDS || 0) * 1000;
   let round = 0;
   do {
-    const [who] = await sequelize.query<{ user: string; pid: number }>("select current_user as user, pg_backend_pid() as pid", {
-      type: QueryTypes.SELECT,
-    });
+    const [who] = await sequelize.query<{ user: string; pid: number }>(
+      "select current_user as user, pg_backend_pid() as pid",
+      {
+        type: QueryTypes.SELECT,
+      },
+    );
     console.log(`round ${++round}: connected as ${who!.user} (backend ${who!.pid})`);
     if (Date.now() < until) await sleep(500);
   } while (Date.now() < until);

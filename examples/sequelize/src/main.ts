@@ -45,7 +45,11 @@ try {
   // A model in a temporary table, to show ordinary Sequelize use over the Entra-authenticated connection.
   await sequelize.transaction(async (transaction) => {
     await sequelize.query("create temporary table notes (id serial primary key, body text not null)", { transaction });
-    const Note = sequelize.define("Note", { body: { type: DataTypes.TEXT, allowNull: false } }, { tableName: "notes", timestamps: false });
+    const Note = sequelize.define(
+      "Note",
+      { body: { type: DataTypes.TEXT, allowNull: false } },
+      { tableName: "notes", timestamps: false },
+    );
     await Note.create({ body: "written with an Entra ID token" }, { transaction });
     console.log(`notes in the table: ${await Note.count({ transaction })}`);
   });
@@ -55,9 +59,12 @@ try {
   let round = 0;
   while (Date.now() < until) {
     await sleep(500);
-    const [row] = await sequelize.query<{ user: string; pid: number }>("select current_user as user, pg_backend_pid() as pid", {
-      type: QueryTypes.SELECT,
-    });
+    const [row] = await sequelize.query<{ user: string; pid: number }>(
+      "select current_user as user, pg_backend_pid() as pid",
+      {
+        type: QueryTypes.SELECT,
+      },
+    );
     console.log(`round ${++round}: connected as ${row!.user} (backend ${row!.pid})`);
   }
   console.log(`token requests: ${tokenRequests}`);

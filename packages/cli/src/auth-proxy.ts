@@ -3,17 +3,17 @@ import net from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
 import {
-  EntraAuthError,
   createEntraTokenSource,
+  EntraAuthError,
+  type GetEntraTokenPasswordOptions,
   redactTokens,
   resolveRoleName,
-  type GetEntraTokenPasswordOptions,
 } from "@azure/postgresql-auth-core";
-import { readClientStartup, rejectClient, type ClientStartup } from "./client-startup.js";
+import { type ClientStartup, readClientStartup, rejectClient } from "./client-startup.js";
 import { explainRefusal } from "./explain-refusal.js";
-import { createProxyMetrics, type ProxyMetrics } from "./proxy-metrics.js";
 import type { ProxyLogger } from "./proxy-logger.js";
-import { UpstreamConnectError, connectUpstreamTls, loginUpstream, type UpstreamTarget } from "./upstream-login.js";
+import { createProxyMetrics, type ProxyMetrics } from "./proxy-metrics.js";
+import { connectUpstreamTls, loginUpstream, UpstreamConnectError, type UpstreamTarget } from "./upstream-login.js";
 import { negotiateProtocolVersion } from "./wire-protocol.js";
 
 /**
@@ -126,7 +126,10 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     onTokenEvent: (event) => {
       if (event.type === "credentialCall") metrics.tokenRequests.inc();
       if (event.type === "refreshFailed") {
-        logger.log("warn", "token_refresh_failed", { error: redactTokens(event.error.message), retryInMs: event.retryInMs });
+        logger.log("warn", "token_refresh_failed", {
+          error: redactTokens(event.error.message),
+          retryInMs: event.retryInMs,
+        });
       }
       userTokenEvent?.(event);
     },
@@ -167,7 +170,11 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     if (options.maxConnections !== undefined && sessions.size > options.maxConnections) {
       metrics.loginFailures.inc({ code: "53300" });
       logger.log("warn", "max_connections", { maxConnections: options.maxConnections });
-      rejectClient(client, { severity: "FATAL", code: "53300", message: `sorry, too many clients already (the proxy allows ${options.maxConnections})` });
+      rejectClient(client, {
+        severity: "FATAL",
+        code: "53300",
+        message: `sorry, too many clients already (the proxy allows ${options.maxConnections})`,
+      });
       return;
     }
 
@@ -175,8 +182,15 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     // slow part of a connect, and overlapping it keeps the proxy's connect close to a direct one.
     const early = connectUpstreamTls(target, connectTimeoutMs);
     early.catch(() => undefined);
-    const dropEarly = () => early.then((s) => s.destroy(), () => undefined);
-    const startup: ClientStartup = await readClientStartup(client, { timeoutMs: startupTimeoutMs, localPassword: options.localPassword });
+    const dropEarly = () =>
+      early.then(
+        (s) => s.destroy(),
+        () => undefined,
+      );
+    const startup: ClientStartup = await readClientStartup(client, {
+      timeoutMs: startupTimeoutMs,
+      localPassword: options.localPassword,
+    });
     if (startup.kind !== "startup") dropEarly();
     if (startup.kind === "refused") {
       metrics.loginFailures.inc({ code: startup.code });
@@ -206,11 +220,18 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
         roleSource = `the token (${resolved.source})`;
       }
     } catch (error) {
-      const e = EntraAuthError.isInstance(error) ? error : new EntraAuthError("TOKEN_ACQUISITION_FAILED", "Could not get an access token.", { cause: error });
+      const e = EntraAuthError.isInstance(error)
+        ? error
+        : new EntraAuthError("TOKEN_ACQUISITION_FAILED", "Could not get an access token.", { cause: error });
       const message = redactTokens(e.message);
       metrics.loginFailures.inc({ code: e.code });
       logger.log("error", "credential_failed", { code: e.code, error: message });
-      rejectClient(client, { severity: "FATAL", code: "28000", message: `${e.code}: ${message}`, hint: "This error comes from azure-postgresql-auth (the proxy), not from the server." });
+      rejectClient(client, {
+        severity: "FATAL",
+        code: "28000",
+        message: `${e.code}: ${message}`,
+        hint: "This error comes from azure-postgresql-auth (the proxy), not from the server.",
+      });
       dropEarly();
       return;
     }
@@ -243,14 +264,18 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       upstream.destroy();
       return;
     }
-    let login;
+    let login: Awaited<ReturnType<typeof loginUpstream>>;
     try {
       login = await loginUpstream(upstream, parameters, token, connectTimeoutMs);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       metrics.loginFailures.inc({ code: "08006" });
       logger.log("error", "upstream_login_failed", { error: redactTokens(message) });
-      rejectClient(client, { severity: "FATAL", code: "08006", message: `azure-postgresql-auth proxy: ${redactTokens(message)}` });
+      rejectClient(client, {
+        severity: "FATAL",
+        code: "08006",
+        message: `azure-postgresql-auth proxy: ${redactTokens(message)}`,
+      });
       return;
     }
     if (!login.ok) {
@@ -262,7 +287,14 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       }
       const { kind, fix } = explainRefusal(login.error, { role, roleSource, tokenRole });
       metrics.loginFailures.inc({ code: login.error.code });
-      logger.log("warn", "login_refused", { role, roleSource, sqlstate: login.error.code, refusal: kind, server: redactTokens(login.error.message), fix });
+      logger.log("warn", "login_refused", {
+        role,
+        roleSource,
+        sqlstate: login.error.code,
+        refusal: kind,
+        server: redactTokens(login.error.message),
+        fix,
+      });
       client.end(login.raw); // the server's error, unchanged
       setTimeout(() => client.destroy(), 2000).unref();
       return;
@@ -304,14 +336,19 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       },
       (error: unknown) => {
         metrics.cancelRequests.inc({ outcome: "failed" });
-        logger.log("warn", "cancel_failed", { processId, error: error instanceof Error ? error.message : String(error) });
+        logger.log("warn", "cancel_failed", {
+          processId,
+          error: error instanceof Error ? error.message : String(error),
+        });
       },
     );
   };
 
   const onConnection = (client: net.Socket) => {
     handle(client).catch((error: unknown) => {
-      logger.log("error", "internal_error", { error: redactTokens(error instanceof Error ? error.message : String(error)) });
+      logger.log("error", "internal_error", {
+        error: redactTokens(error instanceof Error ? error.message : String(error)),
+      });
       client.destroy();
     });
   };

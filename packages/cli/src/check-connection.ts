@@ -1,14 +1,14 @@
 import type { TokenCredential } from "@azure/core-auth";
 import {
-  EntraAuthError,
   createEntraTokenSource,
   decodeTokenClaims,
+  EntraAuthError,
   redactTokens,
   resolveRoleName,
   resolveScopes,
 } from "@azure/postgresql-auth-core";
 import { explainRefusal, type RefusalKind } from "./explain-refusal.js";
-import { UpstreamConnectError, connectUpstreamTls, loginUpstream, resolveHost } from "./upstream-login.js";
+import { connectUpstreamTls, loginUpstream, resolveHost, UpstreamConnectError } from "./upstream-login.js";
 import { message, parseErrorFields, splitMessages } from "./wire-protocol.js";
 
 /**
@@ -105,7 +105,11 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
   const port = options.port ?? 5432;
   const database = options.database ?? "postgres";
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const done = (ok: boolean, currentUser?: string): CheckResult => ({ ok, steps, ...(currentUser !== undefined && { currentUser }) });
+  const done = (ok: boolean, currentUser?: string): CheckResult => ({
+    ok,
+    steps,
+    ...(currentUser !== undefined && { currentUser }),
+  });
 
   // DNS
   try {
@@ -126,7 +130,11 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
   try {
     socket = await connectUpstreamTls({ host: options.host, port, ca: options.ca }, timeoutMs);
     steps.push({ step: "tcp", ok: true, detail: `connected to ${options.host}:${port}` });
-    steps.push({ step: "tls", ok: true, detail: `TLS ${socket.getProtocol() ?? ""}, certificate verified for ${options.host}` });
+    steps.push({
+      step: "tls",
+      ok: true,
+      detail: `TLS ${socket.getProtocol() ?? ""}, certificate verified for ${options.host}`,
+    });
   } catch (error) {
     const e = error instanceof UpstreamConnectError ? error : new UpstreamConnectError("tcp", String(error));
     if (e.stage === "tls") {
@@ -139,7 +147,12 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
       });
     } else if (e.stage === "protocol") {
       steps.push({ step: "tcp", ok: true, detail: `connected to ${options.host}:${port}` });
-      steps.push({ step: "tls", ok: false, detail: e.message, fix: "Check host and port: this does not look like Azure Database for PostgreSQL." });
+      steps.push({
+        step: "tls",
+        ok: false,
+        detail: e.message,
+        fix: "Check host and port: this does not look like Azure Database for PostgreSQL.",
+      });
     } else {
       steps.push({
         step: e.stage === "dns" ? "dns" : "tcp",
@@ -156,7 +169,11 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
     let token: string;
     if (options.password !== undefined) {
       token = options.password;
-      steps.push({ step: "token", ok: true, detail: `using the given password (PGPASSWORD) as the token: ${describeToken(token)}` });
+      steps.push({
+        step: "token",
+        ok: true,
+        detail: `using the given password (PGPASSWORD) as the token: ${describeToken(token)}`,
+      });
     } else {
       try {
         if (!options.credential) throw new EntraAuthError("CREDENTIAL_REQUIRED", "No credential given.");
@@ -166,11 +183,20 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
           ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
         });
         token = (await source.getAccessToken({ host: options.host })).token;
-        const scope = resolveScopes(options.scope !== undefined ? { scope: options.scope } : { host: options.host }).join(" ");
+        const scope = resolveScopes(
+          options.scope !== undefined ? { scope: options.scope } : { host: options.host },
+        ).join(" ");
         steps.push({ step: "token", ok: true, detail: `got a token for ${scope}: ${describeToken(token)}` });
       } catch (error) {
-        const e = EntraAuthError.isInstance(error) ? error : new EntraAuthError("TOKEN_ACQUISITION_FAILED", String(error));
-        steps.push({ step: "token", ok: false, detail: `${e.code}: ${redactTokens(e.message)}`, fix: "Sign in (az login), or configure the managed identity / service principal that DefaultAzureCredential should use." });
+        const e = EntraAuthError.isInstance(error)
+          ? error
+          : new EntraAuthError("TOKEN_ACQUISITION_FAILED", String(error));
+        steps.push({
+          step: "token",
+          ok: false,
+          detail: `${e.code}: ${redactTokens(e.message)}`,
+          fix: "Sign in (az login), or configure the managed identity / service principal that DefaultAzureCredential should use.",
+        });
         return done(false);
       }
     }
@@ -188,9 +214,22 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
       user = tokenRole ?? "";
       userSource = "the token";
     }
-    const login = await loginUpstream(socket, [["user", user], ["database", database], ["application_name", "azure-postgresql-auth check"]], token, timeoutMs);
+    const login = await loginUpstream(
+      socket,
+      [
+        ["user", user],
+        ["database", database],
+        ["application_name", "azure-postgresql-auth check"],
+      ],
+      token,
+      timeoutMs,
+    );
     if (!login.ok) {
-      const { kind, fix } = explainRefusal(login.error, { role: user, roleSource: userSource, ...(tokenRole !== undefined && { tokenRole }) });
+      const { kind, fix } = explainRefusal(login.error, {
+        role: user,
+        roleSource: userSource,
+        ...(tokenRole !== undefined && { tokenRole }),
+      });
       steps.push({
         step: "login",
         ok: false,
@@ -201,7 +240,11 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
       });
       return done(false);
     }
-    steps.push({ step: "login", ok: true, detail: `logged in as role "${user}" (from ${userSource}) to database "${database}"` });
+    steps.push({
+      step: "login",
+      ok: true,
+      detail: `logged in as role "${user}" (from ${userSource}) to database "${database}"`,
+    });
     socket = login.socket;
 
     // Query
@@ -210,7 +253,11 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
     login.socket.end(message("X", Buffer.alloc(0)));
     return done(true, currentUser);
   } catch (error) {
-    steps.push({ step: steps.some((s) => s.step === "login") ? "query" : "login", ok: false, detail: redactTokens(error instanceof Error ? error.message : String(error)) });
+    steps.push({
+      step: steps.some((s) => s.step === "login") ? "query" : "login",
+      ok: false,
+      detail: redactTokens(error instanceof Error ? error.message : String(error)),
+    });
     return done(false);
   } finally {
     setTimeout(() => socket.destroy(), 1000).unref();
@@ -225,7 +272,9 @@ function describeToken(token: string): string {
     if (typeof claims.oid === "string") parts.push(`object id ${claims.oid}`);
     if (typeof claims.exp === "number") {
       const exp = claims.exp * 1000;
-      parts.push(exp <= Date.now() ? `EXPIRED at ${new Date(exp).toISOString()}` : `expires ${new Date(exp).toISOString()}`);
+      parts.push(
+        exp <= Date.now() ? `EXPIRED at ${new Date(exp).toISOString()}` : `expires ${new Date(exp).toISOString()}`,
+      );
     }
     return parts.join(", ") || "a JWT";
   } catch {

@@ -3,7 +3,9 @@
 import { readFileSync } from "node:fs";
 import { runCli } from "./run-cli.js";
 
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

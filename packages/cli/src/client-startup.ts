@@ -7,11 +7,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Socket } from "node:net";
 import {
-  MAX_STARTUP_PACKET_LENGTH,
   authenticationCleartextPassword,
   errorResponse,
-  parseStartupPacket,
+  MAX_STARTUP_PACKET_LENGTH,
   type PgErrorFields,
+  parseStartupPacket,
 } from "./wire-protocol.js";
 
 /** What the client's startup phase came to. */
@@ -96,7 +96,12 @@ export function readClientStartup(socket: Socket, options: ClientStartupOptions)
               refuse({ code: parsed.code, message: parsed.reason });
               return;
             case "startup":
-              startup = { kind: "startup", parameters: parsed.parameters, minor: parsed.minor, leftover: Buffer.alloc(0) };
+              startup = {
+                kind: "startup",
+                parameters: parsed.parameters,
+                minor: parsed.minor,
+                leftover: Buffer.alloc(0),
+              };
               if (options.localPassword === undefined) {
                 finish({ ...startup, leftover: buffer });
                 return;
@@ -117,7 +122,10 @@ export function readClientStartup(socket: Socket, options: ClientStartupOptions)
           buffer = buffer.subarray(length + 1);
           if (!samePassword(password, options.localPassword!)) {
             const user = startup!.parameters.get("user") ?? "";
-            refuse({ code: "28P01", message: `password authentication failed for user "${user}" (the proxy's local password)` });
+            refuse({
+              code: "28P01",
+              message: `password authentication failed for user "${user}" (the proxy's local password)`,
+            });
             return;
           }
           finish({ ...startup!, leftover: buffer });

@@ -1,12 +1,12 @@
 import type { TokenCredential } from "@azure/core-auth";
 import {
-  EntraAuthError,
   createEntraTokenSource,
   decodeTokenClaims,
-  resolveRoleName,
+  EntraAuthError,
   type EntraTokenClaims,
   type RoleNameOptions,
   type RoleNameSource,
+  resolveRoleName,
 } from "@azure/postgresql-auth-core";
 
 /**
@@ -78,7 +78,8 @@ const reasons: Record<RoleNameSource, string> = {
   xms_mirid: "the managed identity's name: last segment of the token's xms_mirid claim",
   fallbackUsername: "given with --fallback-username (the token names no role)",
   PGUSER: "the PGUSER environment variable (the token names no role)",
-  appid: "the token's appid claim (client id): a service principal's token carries no name; give the role name you want with --username",
+  appid:
+    "the token's appid claim (client id): a service principal's token carries no name; give the role name you want with --username",
 };
 
 /**
@@ -92,12 +93,17 @@ const reasons: Record<RoleNameSource, string> = {
  * console.log(who.sql);
  * ```
  */
-export async function describePrincipal(credential: TokenCredential, options: DescribePrincipalOptions = {}): Promise<PrincipalDescription> {
+export async function describePrincipal(
+  credential: TokenCredential,
+  options: DescribePrincipalOptions = {},
+): Promise<PrincipalDescription> {
   const source = createEntraTokenSource(credential, {
     ...(options.scope !== undefined && { scope: options.scope }),
     ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
   });
-  const { token, expiresOnTimestamp } = await source.getAccessToken(options.host !== undefined ? { host: options.host } : {});
+  const { token, expiresOnTimestamp } = await source.getAccessToken(
+    options.host !== undefined ? { host: options.host } : {},
+  );
   const claims = decodeTokenClaims(token);
   const { roleName, source: roleSource } = resolveRoleName(token, {
     username: options.username,
@@ -106,7 +112,10 @@ export async function describePrincipal(credential: TokenCredential, options: De
   });
   const objectId = str(claims.oid);
   if (!objectId) {
-    throw new EntraAuthError("INVALID_TOKEN", "The access token has no oid claim (object id), so no role can be mapped to it. Use a Microsoft Entra ID access token.");
+    throw new EntraAuthError(
+      "INVALID_TOKEN",
+      "The access token has no oid claim (object id), so no role can be mapped to it. Use a Microsoft Entra ID access token.",
+    );
   }
   const kind = principalKind(claims);
   const name =
@@ -123,7 +132,7 @@ export async function describePrincipal(credential: TokenCredential, options: De
     ...(displayName !== undefined && { displayName }),
     objectId,
     ...(str(claims.tid) !== undefined && { tenantId: str(claims.tid)! }),
-    ...(str(claims.appid) ?? str(claims.azp) ? { clientId: (str(claims.appid) ?? str(claims.azp))! } : {}),
+    ...((str(claims.appid) ?? str(claims.azp)) ? { clientId: (str(claims.appid) ?? str(claims.azp))! } : {}),
     expiresOn: new Date(expiresOnTimestamp).toISOString(),
     ...(str(claims.aud) !== undefined && { audience: str(claims.aud)! }),
     roleName,
@@ -136,7 +145,14 @@ export async function describePrincipal(credential: TokenCredential, options: De
 
 function principalKind(claims: EntraTokenClaims): PrincipalKind {
   if (str(claims.xms_mirid)) return "managedIdentity";
-  if (claims.idtyp === "user" || str(claims.upn) || str(claims.scp) || str(claims.preferred_username) || str(claims.unique_name)) return "user";
+  if (
+    claims.idtyp === "user" ||
+    str(claims.upn) ||
+    str(claims.scp) ||
+    str(claims.preferred_username) ||
+    str(claims.unique_name)
+  )
+    return "user";
   return "servicePrincipal";
 }
 

@@ -69,10 +69,16 @@ export function explainRefusal(error: PgErrorFields, context: RefusalContext): R
   const from = context.roleSource ? ` (from ${context.roleSource})` : "";
   const tokenRole = context.tokenRole && context.tokenRole !== role ? context.tokenRole : undefined;
   if (/access token has expired/i.test(text)) {
-    return { kind: "expired", fix: "The token had expired when the server checked it. Check the machine's clock; the proxy and the adapters fetch a fresh token before expiry." };
+    return {
+      kind: "expired",
+      fix: "The token had expired when the server checked it. Check the machine's clock; the proxy and the adapters fetch a fresh token before expiry.",
+    };
   }
   if (/not yet valid/i.test(text)) {
-    return { kind: "not-yet-valid", fix: "The token is not valid yet: this machine's clock is behind. Synchronise the clock (NTP)." };
+    return {
+      kind: "not-yet-valid",
+      fix: "The token is not valid yet: this machine's clock is behind. Synchronise the clock (NTP).",
+    };
   }
   if (/valid audience/i.test(text)) {
     return {
@@ -91,7 +97,9 @@ export function explainRefusal(error: PgErrorFields, context: RefusalContext): R
       kind: /not a member of group/i.test(text) ? "not-group-member" : "another-principal",
       fix:
         `Role "${role}"${from} is mapped to a different Entra principal than the token's.` +
-        (tokenRole ? ` Connect as "${tokenRole}" (the token's own role), or` : " Connect as the token's own role (see `azure-postgresql-auth whoami`), or") +
+        (tokenRole
+          ? ` Connect as "${tokenRole}" (the token's own role), or`
+          : " Connect as the token's own role (see `azure-postgresql-auth whoami`), or") +
         " log in with a credential of the principal behind the role.",
     };
   }
@@ -100,15 +108,23 @@ export function explainRefusal(error: PgErrorFields, context: RefusalContext): R
       kind: "unknown-role",
       fix:
         `The server has no Entra role "${role}"${from}.` +
-        (tokenRole ? ` The token's principal has role name "${tokenRole}" by our rules: connect with user=${tokenRole},` : " Connect with your role's exact name,") +
+        (tokenRole
+          ? ` The token's principal has role name "${tokenRole}" by our rules: connect with user=${tokenRole},`
+          : " Connect with your role's exact name,") +
         " or have an Entra admin create the role: run `azure-postgresql-auth whoami` for the SQL.",
     };
   }
   if (/SSL connection is required/i.test(text)) {
-    return { kind: "ssl-required", fix: "The server requires TLS. Use sslmode=verify-full towards Azure (the proxy always does)." };
+    return {
+      kind: "ssl-required",
+      fix: "The server requires TLS. Use sslmode=verify-full towards Azure (the proxy always does).",
+    };
   }
   if (error.code === "3D000") {
-    return { kind: "no-database", fix: "The database does not exist on the server: check the database name (dbname / PGDATABASE)." };
+    return {
+      kind: "no-database",
+      fix: "The database does not exist on the server: check the database name (dbname / PGDATABASE).",
+    };
   }
   return { kind: "other", fix: `The server refused the login (SQLSTATE ${error.code}); see its message.` };
 }

@@ -53,7 +53,8 @@ export async function startHealthServer(
         }
         proxy.checkToken().then(
           () => send(200, "ok\n"),
-          (error: unknown) => send(503, `no token: ${EntraAuthError.isInstance(error) ? error.code : "TOKEN_ACQUISITION_FAILED"}\n`),
+          (error: unknown) =>
+            send(503, `no token: ${EntraAuthError.isInstance(error) ? error.code : "TOKEN_ACQUISITION_FAILED"}\n`),
         );
         return;
       }

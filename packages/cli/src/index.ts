@@ -5,23 +5,24 @@
  *
  * @packageDocumentation
  */
-export { startAuthProxy, type AuthProxy, type AuthProxyOptions } from "./auth-proxy.js";
+
+export { EntraAuthError } from "@azure/postgresql-auth-core";
+export { type AuthProxy, type AuthProxyOptions, startAuthProxy } from "./auth-proxy.js";
 export {
-  checkConnection,
   type CheckConnectionOptions,
   type CheckResult,
   type CheckStep,
   type CheckStepResult,
+  checkConnection,
 } from "./check-connection.js";
 export {
-  describePrincipal,
   type DescribePrincipalOptions,
+  describePrincipal,
   type PrincipalDescription,
   type PrincipalKind,
 } from "./describe-principal.js";
 export { explainRefusal, type RefusalContext, type RefusalExplanation, type RefusalKind } from "./explain-refusal.js";
-export { startHealthServer, type HealthServer } from "./health-server.js";
+export { type HealthServer, startHealthServer } from "./health-server.js";
 export { createProxyLogger, type ProxyLogger, type ProxyLogLevel } from "./proxy-logger.js";
 export { createProxyMetrics, type ProxyMetrics } from "./proxy-metrics.js";
-export { EXIT, runCli, type CliIo } from "./run-cli.js";
-export { EntraAuthError } from "@azure/postgresql-auth-core";
+export { type CliIo, EXIT, runCli } from "./run-cli.js";

@@ -38,8 +38,16 @@ export function createProxyMetrics(): ProxyMetrics {
   let closedFromClient = 0;
   let closedToClient = 0;
   let readOpen = () => ({ fromClient: 0, toClient: 0 });
-  const connectionsOpen = new Gauge({ name: "azure_pg_proxy_connections_open", help: "Client connections open now.", registers: [registry] });
-  const connectionsTotal = new Counter({ name: "azure_pg_proxy_connections_total", help: "Client connections accepted.", registers: [registry] });
+  const connectionsOpen = new Gauge({
+    name: "azure_pg_proxy_connections_open",
+    help: "Client connections open now.",
+    registers: [registry],
+  });
+  const connectionsTotal = new Counter({
+    name: "azure_pg_proxy_connections_total",
+    help: "Client connections accepted.",
+    registers: [registry],
+  });
   const tokenRequests = new Counter({
     name: "azure_pg_proxy_token_requests_total",
     help: "Calls to the credential for an access token (cache misses and background refreshes).",

@@ -3,7 +3,7 @@
  * node:util parseArgs. Only `token` ever writes a token.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { TokenCredential } from "@azure/core-auth";
 import {
   AzureCliCredential,
@@ -13,11 +13,11 @@ import {
   ManagedIdentityCredential,
   WorkloadIdentityCredential,
 } from "@azure/identity";
-import { EntraAuthError, createEntraTokenSource, redactTokens } from "@azure/postgresql-auth-core";
-import { startAuthProxy, type AuthProxy } from "./auth-proxy.js";
-import { checkConnection, type CheckStep } from "./check-connection.js";
+import { createEntraTokenSource, EntraAuthError, redactTokens } from "@azure/postgresql-auth-core";
+import { type AuthProxy, startAuthProxy } from "./auth-proxy.js";
+import { type CheckStep, checkConnection } from "./check-connection.js";
 import { describePrincipal } from "./describe-principal.js";
-import { startHealthServer, type HealthServer } from "./health-server.js";
+import { type HealthServer, startHealthServer } from "./health-server.js";
 import { createProxyLogger, type ProxyLogLevel } from "./proxy-logger.js";
 
 /**
@@ -179,11 +179,16 @@ function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[]
   return parseArgs({ args, options: { ...common, ...options }, allowPositionals: false, strict: true });
 }
 
-function credentialFrom(values: { credential?: string | undefined; "client-id"?: string | undefined }): TokenCredential {
+function credentialFrom(values: {
+  credential?: string | undefined;
+  "client-id"?: string | undefined;
+}): TokenCredential {
   const clientId = values["client-id"];
   switch (values.credential ?? "default") {
     case "default":
-      return clientId ? new DefaultAzureCredential({ managedIdentityClientId: clientId }) : new DefaultAzureCredential();
+      return clientId
+        ? new DefaultAzureCredential({ managedIdentityClientId: clientId })
+        : new DefaultAzureCredential();
     case "cli":
       return new AzureCliCredential();
     case "azd":
@@ -195,7 +200,9 @@ function credentialFrom(values: { credential?: string | undefined; "client-id"?:
     case "environment":
       return new EnvironmentCredential();
     default:
-      throw new UsageError(`--credential must be default, cli, azd, managed-identity, workload-identity or environment (got "${values.credential}")`);
+      throw new UsageError(
+        `--credential must be default, cli, azd, managed-identity, workload-identity or environment (got "${values.credential}")`,
+      );
   }
 }
 
@@ -222,12 +229,20 @@ async function tokenCommand(args: string[], io: CliIo): Promise<number> {
   });
   const host = values.host ?? io.env.PGHOST;
   const { token, expiresOnTimestamp } = await source.getAccessToken(host ? { host } : {});
-  io.stdout(values.json ? `${JSON.stringify({ token, expiresOn: new Date(expiresOnTimestamp).toISOString(), expiresOnTimestamp })}\n` : `${token}\n`);
+  io.stdout(
+    values.json
+      ? `${JSON.stringify({ token, expiresOn: new Date(expiresOnTimestamp).toISOString(), expiresOnTimestamp })}\n`
+      : `${token}\n`,
+  );
   return EXIT.ok;
 }
 
 async function whoamiCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { json: { type: "boolean" }, username: { type: "string" }, "fallback-username": { type: "string" } });
+  const { values } = parse(args, {
+    json: { type: "boolean" },
+    username: { type: "string" },
+    "fallback-username": { type: "string" },
+  });
   if (values.help) return help(io);
   const host = values.host ?? io.env.PGHOST;
   const who = await describePrincipal(credentialFrom(values), {
@@ -242,7 +257,9 @@ async function whoamiCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout(`${JSON.stringify(who, null, 2)}\n`);
     return EXIT.ok;
   }
-  const kindText = { user: "user", servicePrincipal: "service principal", managedIdentity: "managed identity" }[who.kind];
+  const kindText = { user: "user", servicePrincipal: "service principal", managedIdentity: "managed identity" }[
+    who.kind
+  ];
   io.stdout(
     [
       `principal:    ${kindText} ${who.name}${who.displayName && who.displayName !== who.name ? ` (${who.displayName})` : ""}`,
@@ -262,7 +279,14 @@ async function whoamiCommand(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-const stepExit: Record<CheckStep, number> = { dns: EXIT.dns, tcp: EXIT.tcp, tls: EXIT.tls, token: EXIT.token, login: EXIT.login, query: EXIT.query };
+const stepExit: Record<CheckStep, number> = {
+  dns: EXIT.dns,
+  tcp: EXIT.tcp,
+  tls: EXIT.tls,
+  token: EXIT.token,
+  login: EXIT.login,
+  query: EXIT.query,
+};
 
 async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, {
@@ -317,10 +341,13 @@ async function proxyCommand(args: string[], io: CliIo): Promise<number> {
     "log-level": { type: "string" },
   });
   if (values.help) return help(io);
-  if (!values.host) throw new UsageError("proxy needs --host (the Azure server, e.g. myserver.postgres.database.azure.com)");
+  if (!values.host)
+    throw new UsageError("proxy needs --host (the Azure server, e.g. myserver.postgres.database.azure.com)");
   const level = (values["log-level"] ?? "info") as ProxyLogLevel;
-  if (!["debug", "info", "warn", "error"].includes(level)) throw new UsageError("--log-level must be debug, info, warn or error");
-  if (values.username !== undefined && values["role-from-token"]) throw new UsageError("give --username or --role-from-token, not both");
+  if (!["debug", "info", "warn", "error"].includes(level))
+    throw new UsageError("--log-level must be debug, info, warn or error");
+  if (values.username !== undefined && values["role-from-token"])
+    throw new UsageError("give --username or --role-from-token, not both");
   const logger = createProxyLogger({ json: values["json-logs"] ?? false, level, write: io.stderr });
   const maxConnections = intOption(values["max-connections"], "--max-connections", 1);
   const drainMs = secondsOption(values["max-sigterm-delay"], "--max-sigterm-delay") ?? 0;
@@ -375,7 +402,10 @@ async function proxyCommand(args: string[], io: CliIo): Promise<number> {
     }
   } catch (error) {
     await proxy.close();
-    logger.log("error", "listen_failed", { code: (error as NodeJS.ErrnoException).code, error: (error as Error).message });
+    logger.log("error", "listen_failed", {
+      code: (error as NodeJS.ErrnoException).code,
+      error: (error as Error).message,
+    });
     return EXIT.listen;
   }
   // Warm the cache so the first client does not wait; a failure here is reported, not fatal

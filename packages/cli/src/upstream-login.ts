@@ -6,12 +6,12 @@ import { lookup } from "node:dns/promises";
 import net from "node:net";
 import tls from "node:tls";
 import {
+  type PgErrorFields,
   parseErrorFields,
   passwordMessage,
   splitMessages,
   sslRequest,
   startupMessage,
-  type PgErrorFields,
 } from "./wire-protocol.js";
 
 /** Where the upstream server is and how to trust it. */
@@ -54,7 +54,9 @@ export async function connectUpstreamTls(target: UpstreamTarget, timeoutMs: numb
     const socket = net.connect({ host: target.host, port: target.port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new UpstreamConnectError("tcp", `Connecting to ${target.host}:${target.port} timed out after ${timeoutMs} ms.`));
+      reject(
+        new UpstreamConnectError("tcp", `Connecting to ${target.host}:${target.port} timed out after ${timeoutMs} ms.`),
+      );
     }, timeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);
@@ -78,7 +80,10 @@ export async function connectUpstreamTls(target: UpstreamTarget, timeoutMs: numb
   raw.on("error", () => raw.destroy());
   // SSLRequest → 'S' → TLS, as libpq does (Azure refuses plaintext).
   const answer = await new Promise<Buffer>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new UpstreamConnectError("protocol", "The server did not answer the SSL request.")), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new UpstreamConnectError("protocol", "The server did not answer the SSL request.")),
+      timeoutMs,
+    );
     raw.once("data", (chunk: Buffer) => {
       clearTimeout(timer);
       resolve(chunk);
@@ -124,7 +129,13 @@ export async function connectUpstreamTls(target: UpstreamTarget, timeoutMs: numb
       clearTimeout(timer);
       socket.destroy();
       raw.destroy();
-      reject(new UpstreamConnectError("tls", `TLS with ${target.host} failed: ${error.message}${error.code ? ` (${error.code})` : ""}.`, { cause: error }));
+      reject(
+        new UpstreamConnectError(
+          "tls",
+          `TLS with ${target.host} failed: ${error.message}${error.code ? ` (${error.code})` : ""}.`,
+          { cause: error },
+        ),
+      );
     });
   });
 }
@@ -160,7 +171,7 @@ export function loginUpstream(
     const onError = (error: Error) => fail(`The connection to the server failed during login: ${error.message}`);
     const onData = (chunk: Buffer) => {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-      let split;
+      let split: ReturnType<typeof splitMessages>;
       try {
         split = splitMessages(buffer);
       } catch {
@@ -190,7 +201,9 @@ export function loginUpstream(
             greeting.push(m.raw);
             continue;
           }
-          fail(`The server asked for authentication method ${kind}; Microsoft Entra login uses a cleartext password (the token) over TLS.`);
+          fail(
+            `The server asked for authentication method ${kind}; Microsoft Entra login uses a cleartext password (the token) over TLS.`,
+          );
           return;
         }
         greeting.push(m.raw);

@@ -37,27 +37,50 @@ export function parseStartupPacket(packet: Buffer): StartupPacket {
   if (code === GSSENC_REQUEST_CODE && packet.length === 8) return { kind: "gssenc" };
   if (code === CANCEL_REQUEST_CODE) {
     if (packet.length !== 16) return { kind: "invalid", reason: "invalid length of cancel request", code: "08P01" };
-    return { kind: "cancel", processId: packet.readUInt32BE(8), secretKey: Buffer.from(packet.subarray(12, 16)), packet: Buffer.from(packet) };
+    return {
+      kind: "cancel",
+      processId: packet.readUInt32BE(8),
+      secretKey: Buffer.from(packet.subarray(12, 16)),
+      packet: Buffer.from(packet),
+    };
   }
   const major = code >>> 16;
   const minor = code & 0xffff;
   if (major !== 3) {
-    return { kind: "invalid", reason: `unsupported frontend protocol ${major}.${minor}: server supports 3.0 to 3.0`, code: "0A000" };
+    return {
+      kind: "invalid",
+      reason: `unsupported frontend protocol ${major}.${minor}: server supports 3.0 to 3.0`,
+      code: "0A000",
+    };
   }
   const parameters = new Map<string, string>();
   let offset = 8;
   for (;;) {
     const end = packet.indexOf(0, offset);
-    if (end < 0) return { kind: "invalid", reason: "invalid startup packet layout: expected terminator as last byte", code: "08P01" };
+    if (end < 0)
+      return {
+        kind: "invalid",
+        reason: "invalid startup packet layout: expected terminator as last byte",
+        code: "08P01",
+      };
     if (end === offset) break; // the final terminator
     const name = packet.toString("utf8", offset, end);
     const valueEnd = packet.indexOf(0, end + 1);
-    if (valueEnd < 0) return { kind: "invalid", reason: "invalid startup packet layout: expected terminator as last byte", code: "08P01" };
+    if (valueEnd < 0)
+      return {
+        kind: "invalid",
+        reason: "invalid startup packet layout: expected terminator as last byte",
+        code: "08P01",
+      };
     parameters.set(name, packet.toString("utf8", end + 1, valueEnd));
     offset = valueEnd + 1;
   }
   if (offset !== packet.length - 1) {
-    return { kind: "invalid", reason: "invalid startup packet layout: expected terminator as last byte", code: "08P01" };
+    return {
+      kind: "invalid",
+      reason: "invalid startup packet layout: expected terminator as last byte",
+      code: "08P01",
+    };
   }
   return { kind: "startup", major, minor, parameters };
 }

@@ -7,16 +7,34 @@ describe("explainRefusal: Azure's texts → kind and fix", () => {
   const cases: Array<[string, string, string, RegExp]> = [
     ["The access token has expired. Please acquire a new token and retry.", "28000", "expired", /clock/],
     ["The access token is not yet valid. Please acquire a new token and retry.", "28000", "not-yet-valid", /clock/],
-    ['The access token does not have a valid audience claim. Please acquire a new token for the resource "https://ossrdbms-aad.database.windows.net".', "28000", "wrong-audience", /--scope/],
-    ["The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.", "28000", "invalid-format", /azure-postgresql-auth token/],
+    [
+      'The access token does not have a valid audience claim. Please acquire a new token for the resource "https://ossrdbms-aad.database.windows.net".',
+      "28000",
+      "wrong-audience",
+      /--scope/,
+    ],
+    [
+      "The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.",
+      "28000",
+      "invalid-format",
+      /azure-postgresql-auth token/,
+    ],
     ['password authentication failed for user "nobody"', "28P01", "unknown-role", /whoami/],
-    ['The access token belongs to another principal: role "alice@contoso.com" is mapped to object id a, but the token was issued to b.', "28000", "another-principal", /Connect as "orders-api-identity"/],
+    [
+      'The access token belongs to another principal: role "alice@contoso.com" is mapped to object id a, but the token was issued to b.',
+      "28000",
+      "another-principal",
+      /Connect as "orders-api-identity"/,
+    ],
     ['database "nope" does not exist', "3D000", "no-database", /dbname/],
     ["something else", "XX000", "other", /XX000/],
   ];
   for (const [message, code, kind, fix] of cases) {
     it(kind, () => {
-      const explained = explainRefusal(refusal(message, code), { role: "alice@contoso.com", tokenRole: "orders-api-identity" });
+      const explained = explainRefusal(refusal(message, code), {
+        role: "alice@contoso.com",
+        tokenRole: "orders-api-identity",
+      });
       expect(explained.kind).toBe(kind);
       expect(explained.fix).toMatch(fix);
     });

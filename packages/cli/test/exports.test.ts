@@ -1,10 +1,13 @@
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
 import { loadPackageExports } from "@azure-postgresql-auth/test-support";
+import { describe, expect, it } from "vitest";
 
 describe("@azure/postgresql-auth-cli exports", () => {
   it("loads through import and require with the same export list", () => {
-    const { esm, cjs } = loadPackageExports("@azure/postgresql-auth-cli", fileURLToPath(new URL("..", import.meta.url)));
+    const { esm, cjs } = loadPackageExports(
+      "@azure/postgresql-auth-cli",
+      fileURLToPath(new URL("..", import.meta.url)),
+    );
     const expected = [
       "EXIT",
       "EntraAuthError",

@@ -4,15 +4,26 @@
 import net from "node:net";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAuthProxy, type AuthProxy } from "../src/index.js";
-import { CANCEL_REQUEST_CODE, GSSENC_REQUEST_CODE, SSL_REQUEST_CODE, parseErrorFields, splitMessages, startupMessage } from "../src/wire-protocol.js";
+import { type AuthProxy, startAuthProxy } from "../src/index.js";
+import {
+  CANCEL_REQUEST_CODE,
+  GSSENC_REQUEST_CODE,
+  parseErrorFields,
+  SSL_REQUEST_CODE,
+  splitMessages,
+  startupMessage,
+} from "../src/wire-protocol.js";
 
 let credentialCalls = 0;
-const fakeJwt = (claims: object) => `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.c2ln`;
+const fakeJwt = (claims: object) =>
+  `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.c2ln`;
 const credential: TokenCredential = {
   getToken: async (): Promise<AccessToken> => {
     credentialCalls += 1;
-    return { token: fakeJwt({ upn: "fuzz@contoso.com", oid: "x", exp: Date.now() / 1000 + 3600 }), expiresOnTimestamp: Date.now() + 3600_000 };
+    return {
+      token: fakeJwt({ upn: "fuzz@contoso.com", oid: "x", exp: Date.now() / 1000 + 3600 }),
+      expiresOnTimestamp: Date.now() + 3600_000,
+    };
   },
 };
 
@@ -24,7 +35,14 @@ beforeAll(async () => {
   closedPort = (probe.address() as net.AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
   // The upstream is a closed port: a well-formed startup gets as far as "could not reach the server".
-  proxy = await startAuthProxy({ host: "127.0.0.1", port: closedPort, credential, listen: { port: 0 }, startupTimeoutMs: 300, connectTimeoutMs: 2000 });
+  proxy = await startAuthProxy({
+    host: "127.0.0.1",
+    port: closedPort,
+    credential,
+    listen: { port: 0 },
+    startupTimeoutMs: 300,
+    connectTimeoutMs: 2000,
+  });
 });
 afterAll(async () => {
   await proxy?.close();
@@ -39,7 +57,9 @@ function exchange(bytes: Buffer, options: { end?: boolean } = {}): Promise<Buffe
       if (options.end) socket.end();
     });
     socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", (e: NodeJS.ErrnoException) => (e.code === "ECONNRESET" || e.code === "EPIPE" ? undefined : reject(e)));
+    socket.on("error", (e: NodeJS.ErrnoException) =>
+      e.code === "ECONNRESET" || e.code === "EPIPE" ? undefined : reject(e),
+    );
     socket.on("close", () => resolve(Buffer.concat(chunks)));
   });
 }
@@ -56,7 +76,9 @@ function errorOf(answer: Buffer): { code: string; message: string; severity: str
 
 function int32(...values: number[]): Buffer {
   const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
+  values.forEach((v, i) => {
+    b.writeUInt32BE(v >>> 0, i * 4);
+  });
   return b;
 }
 
@@ -79,12 +101,19 @@ describe("startup phase: what a client can send", () => {
   });
 
   it("an oversized startup packet: 08P01 'invalid length of startup packet'", async () => {
-    expect(errorOf(await exchange(int32(1_000_000, 196608)))).toMatchObject({ code: "08P01", message: "invalid length of startup packet", severity: "FATAL" });
+    expect(errorOf(await exchange(int32(1_000_000, 196608)))).toMatchObject({
+      code: "08P01",
+      message: "invalid length of startup packet",
+      severity: "FATAL",
+    });
   });
 
   it("an unknown protocol version: 0A000 'unsupported frontend protocol'", async () => {
     const packet = Buffer.concat([int32(16, 2 << 16), Buffer.from("user\0x\0\0")]);
-    expect(errorOf(await exchange(packet))).toMatchObject({ code: "0A000", message: expect.stringMatching(/^unsupported frontend protocol 2\.0/) });
+    expect(errorOf(await exchange(packet))).toMatchObject({
+      code: "0A000",
+      message: expect.stringMatching(/^unsupported frontend protocol 2\.0/),
+    });
   });
 
   it("a startup packet whose parameters are not terminated: 08P01", async () => {
@@ -93,7 +122,10 @@ describe("startup phase: what a client can send", () => {
   });
 
   it("nothing at all, held open: 57014 'canceling authentication due to timeout', then closed", async () => {
-    expect(errorOf(await exchange(Buffer.alloc(0)))).toMatchObject({ code: "57014", message: "canceling authentication due to timeout" });
+    expect(errorOf(await exchange(Buffer.alloc(0)))).toMatchObject({
+      code: "57014",
+      message: "canceling authentication due to timeout",
+    });
   });
 
   it("a truncated packet, held open: the same timeout error", async () => {
@@ -109,7 +141,14 @@ describe("startup phase: what a client can send", () => {
   });
 
   it("a well-formed startup gets as far as the server and reports it unreachable (08006)", async () => {
-    const e = errorOf(await exchange(startupMessage([["user", "fuzz@contoso.com"], ["database", "db"]])));
+    const e = errorOf(
+      await exchange(
+        startupMessage([
+          ["user", "fuzz@contoso.com"],
+          ["database", "db"],
+        ]),
+      ),
+    );
     expect(e).toMatchObject({ code: "08006", severity: "FATAL" });
     expect(e!.message).toMatch(/^azure-postgresql-auth proxy: Could not open a TCP connection/);
   });
@@ -125,15 +164,23 @@ describe("startup phase fuzz", () => {
       const kind = i % 5;
       const length = Math.floor(random() * 64);
       const body = Buffer.from(Array.from({ length }, byte));
-      if (kind === 0) inputs.push(body); // pure garbage
-      else if (kind === 1) inputs.push(Buffer.concat([int32(Math.floor(random() * 2 ** 32)), body])); // any length
-      else if (kind === 2) inputs.push(Buffer.concat([int32(8 + length, (Math.floor(random() * 8) << 16) | Math.floor(random() * 4)), body])); // versions
-      else if (kind === 3) inputs.push(Buffer.concat([int32(8, SSL_REQUEST_CODE), int32(8, GSSENC_REQUEST_CODE), body])); // encryption requests then garbage
+      if (kind === 0)
+        inputs.push(body); // pure garbage
+      else if (kind === 1)
+        inputs.push(Buffer.concat([int32(Math.floor(random() * 2 ** 32)), body])); // any length
+      else if (kind === 2)
+        inputs.push(
+          Buffer.concat([int32(8 + length, (Math.floor(random() * 8) << 16) | Math.floor(random() * 4)), body]),
+        ); // versions
+      else if (kind === 3)
+        inputs.push(Buffer.concat([int32(8, SSL_REQUEST_CODE), int32(8, GSSENC_REQUEST_CODE), body])); // encryption requests then garbage
       else inputs.push(startupMessage([["user", "u"]]).subarray(0, Math.max(1, length % 20))); // truncated startup
     }
     const answers: Buffer[] = [];
     for (let i = 0; i < inputs.length; i += 50) {
-      answers.push(...(await Promise.all(inputs.slice(i, i + 50).map((input, j) => exchange(input, { end: (i + j) % 2 === 0 })))));
+      answers.push(
+        ...(await Promise.all(inputs.slice(i, i + 50).map((input, j) => exchange(input, { end: (i + j) % 2 === 0 })))),
+      );
     }
     for (const answer of answers) {
       const e = errorOf(answer);
@@ -144,7 +191,8 @@ describe("startup phase fuzz", () => {
     // Only well-formed version-3 startups may reach the token step; none of these inputs is one
     // with a user, except by chance in the version class — count those.
     const wellFormed = inputs.filter((input) => {
-      if (input.length < 8 || input.readUInt32BE(0) !== input.length || input.readUInt32BE(4) >>> 16 !== 3) return false;
+      if (input.length < 8 || input.readUInt32BE(0) !== input.length || input.readUInt32BE(4) >>> 16 !== 3)
+        return false;
       return input[input.length - 1] === 0;
     }).length;
     expect(credentialCalls - callsBefore).toBeLessThanOrEqual(wellFormed === 0 ? 0 : 1);

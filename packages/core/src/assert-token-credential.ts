@@ -19,7 +19,12 @@ export function assertTokenCredential(credential: unknown, caller: string): asse
     (typeof credential !== "object" && typeof credential !== "function") ||
     typeof (credential as { getToken?: unknown }).getToken !== "function"
   ) {
-    const got = credential === null ? "null" : typeof credential === "object" ? "an object without getToken()" : typeof credential;
+    const got =
+      credential === null
+        ? "null"
+        : typeof credential === "object"
+          ? "an object without getToken()"
+          : typeof credential;
     throw new EntraAuthError(
       "CREDENTIAL_REQUIRED",
       `${caller}: credential is required (got ${got}). Pass a TokenCredential, for example ` +

@@ -1,10 +1,10 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import type { EntraTokenCacheOptions, EntraTokenEvent } from "./entra-token-cache-options.js";
 import { EntraAuthError } from "./entra-auth-error.js";
+import type { EntraTokenCacheOptions, EntraTokenEvent } from "./entra-token-cache-options.js";
 import { getEntraToken } from "./get-entra-token.js";
+import { logger } from "./logger.js";
 import { redactError } from "./redact-error.js";
 import { redactTokens } from "./redact-tokens.js";
-import { logger } from "./logger.js";
 import { transientFailures } from "./transient-failure.js";
 
 /** One request to {@link EntraTokenCache.getToken}. */
@@ -70,7 +70,8 @@ export class EntraTokenCache {
     const mustRefreshAt = expires - Math.min(options.expiryMarginMs ?? defaults.expiryMarginMs, lifetime / 4);
     if (now >= mustRefreshAt) {
       // Inside the backoff after a failed refresh: keep the still-valid token, no new credential call.
-      if (entry.inflight !== undefined || now >= entry.retryAt) return this.#waitOrKeep(entry, credential, request, token);
+      if (entry.inflight !== undefined || now >= entry.retryAt)
+        return this.#waitOrKeep(entry, credential, request, token);
       emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: expires });
       return (entry.settled ??= Promise.resolve(token));
     }
@@ -89,7 +90,12 @@ export class EntraTokenCache {
   }
 
   /** About to expire: wait for a new token, but keep serving the old one if the refresh fails while it is valid. */
-  async #waitOrKeep(entry: Entry, credential: TokenCredential, request: EntraTokenCacheRequest, token: AccessToken): Promise<AccessToken> {
+  async #waitOrKeep(
+    entry: Entry,
+    credential: TokenCredential,
+    request: EntraTokenCacheRequest,
+    token: AccessToken,
+  ): Promise<AccessToken> {
     try {
       return await this.#wait(entry, credential, request);
     } catch (error) {
@@ -160,7 +166,8 @@ export class EntraTokenCache {
         const options = { ...defaults, ...(request.cache || {}) };
         const retryInMs = Math.min(options.retryMaxMs, options.retryInitialMs * 2 ** (entry.failures - 1));
         entry.retryAt = Date.now() + retryInMs;
-        const valid = entry.token !== undefined && Date.now() < entry.token.expiresOnTimestamp ? entry.token : undefined;
+        const valid =
+          entry.token !== undefined && Date.now() < entry.token.expiresOnTimestamp ? entry.token : undefined;
         const next =
           valid === undefined
             ? "no valid token is cached, so the connections waiting for it fail; the next connection tries again"
@@ -205,7 +212,9 @@ async function callWithTransientRetries(
       const backoff = Math.min(transientRetry.maxMs, transientRetry.initialMs * 2 ** (attempt - 1));
       const waitMs = Math.ceil(transient.retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2));
       if (Date.now() + waitMs >= deadline) throw error;
-      logger.info(`Token request for scope ${scopeText} got a transient failure (${transient.reason}); retrying in ${waitMs} ms (attempt ${attempt + 1})`);
+      logger.info(
+        `Token request for scope ${scopeText} got a transient failure (${transient.reason}); retrying in ${waitMs} ms (attempt ${attempt + 1})`,
+      );
       await sleep(waitMs, signal);
       if (signal.aborted) throw error;
     }
@@ -263,7 +272,9 @@ export function entraTokenCacheKey(scopes: readonly string[], tenantId: string |
 }
 
 function abortError(signal: AbortSignal): EntraAuthError {
-  return new EntraAuthError("ABORTED", "The token request was aborted by the caller's abort signal.", { cause: redactError(signal.reason) });
+  return new EntraAuthError("ABORTED", "The token request was aborted by the caller's abort signal.", {
+    cause: redactError(signal.reason),
+  });
 }
 
 /**
@@ -283,10 +294,19 @@ export const sharedTokenCache: EntraTokenCache = sharedCache();
 function sharedCache(): EntraTokenCache {
   const slot = globalThis as unknown as Record<symbol, unknown>;
   const existing = slot[sharedCacheKey];
-  if (typeof existing === "object" && existing !== null && typeof (existing as EntraTokenCache).getToken === "function") {
+  if (
+    typeof existing === "object" &&
+    existing !== null &&
+    typeof (existing as EntraTokenCache).getToken === "function"
+  ) {
     return existing as EntraTokenCache;
   }
   const cache = new EntraTokenCache();
-  Object.defineProperty(globalThis, sharedCacheKey, { value: cache, enumerable: false, configurable: false, writable: false });
+  Object.defineProperty(globalThis, sharedCacheKey, {
+    value: cache,
+    enumerable: false,
+    configurable: false,
+    writable: false,
+  });
   return cache;
 }

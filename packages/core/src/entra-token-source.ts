@@ -1,9 +1,9 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { assertTokenCredential } from "./assert-token-credential.js";
 import { EntraAuthError } from "./entra-auth-error.js";
-import { invalidOption } from "./invalid-option.js";
-import { entraTokenCacheKey, sharedTokenCache, type EntraTokenCacheRequest } from "./entra-token-cache.js";
+import { type EntraTokenCacheRequest, entraTokenCacheKey, sharedTokenCache } from "./entra-token-cache.js";
 import type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-options.js";
+import { invalidOption } from "./invalid-option.js";
 import { resolveScopes } from "./resolve-scopes.js";
 
 /**
@@ -79,7 +79,10 @@ export function createEntraTokenSource(
         return Promise.reject(invalidOption("context", "an object ({ host?, abortSignal? }) or left out", context));
       }
       const abortSignal = context?.abortSignal;
-      if (abortSignal !== undefined && typeof (abortSignal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
+      if (
+        abortSignal !== undefined &&
+        typeof (abortSignal as Partial<AbortSignal> | null)?.addEventListener !== "function"
+      ) {
         return Promise.reject(invalidOption("abortSignal", "an AbortSignal", abortSignal));
       }
       const request = requestFor(typeof context?.host === "string" ? context.host : undefined);
@@ -108,9 +111,14 @@ function assertTokenSourceOptions(options: unknown): asserts options is GetEntra
     throw invalidOption("tenantId", "a non-empty string (a tenant id or domain)", tenantId);
   }
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs <= maxTimerMs)) {
-    throw invalidOption("timeoutMs", `a number of milliseconds above 0 and at most ${maxTimerMs} (the longest timer Node supports)`, timeoutMs);
+    throw invalidOption(
+      "timeoutMs",
+      `a number of milliseconds above 0 and at most ${maxTimerMs} (the longest timer Node supports)`,
+      timeoutMs,
+    );
   }
-  if (onTokenEvent !== undefined && typeof onTokenEvent !== "function") throw invalidOption("onTokenEvent", "a function", onTokenEvent);
+  if (onTokenEvent !== undefined && typeof onTokenEvent !== "function")
+    throw invalidOption("onTokenEvent", "a function", onTokenEvent);
   if (cache === undefined || cache === false) return;
   if (typeof cache !== "object" || cache === null || Array.isArray(cache)) {
     throw invalidOption("cache", "false (no caching) or an object of cache settings", cache);
@@ -132,6 +140,9 @@ function assertTokenSourceOptions(options: unknown): asserts options is GetEntra
   const initial = cache.retryInitialMs;
   const max = cache.retryMaxMs;
   if (initial !== undefined && max !== undefined && initial > max) {
-    throw new EntraAuthError("INVALID_OPTION", `The cache.retryInitialMs option (${initial}) must not exceed cache.retryMaxMs (${max}).`);
+    throw new EntraAuthError(
+      "INVALID_OPTION",
+      `The cache.retryInitialMs option (${initial}) must not exceed cache.retryMaxMs (${max}).`,
+    );
   }
 }

@@ -1,8 +1,8 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { EntraAuthError } from "./entra-auth-error.js";
-import { logger } from "./logger.js";
 import { decodeTokenClaims } from "./decode-token-claims.js";
+import { EntraAuthError } from "./entra-auth-error.js";
 import { invalidOption } from "./invalid-option.js";
+import { logger } from "./logger.js";
 import { redactError } from "./redact-error.js";
 import { classifyTransient, transientFailures } from "./transient-failure.js";
 
@@ -95,7 +95,8 @@ export async function getEntraToken(
   return {
     ...rest,
     expiresOnTimestamp,
-    ...(typeof refreshAfterTimestamp === "number" && refreshAfterTimestamp < expiresOnTimestamp && { refreshAfterTimestamp }),
+    ...(typeof refreshAfterTimestamp === "number" &&
+      refreshAfterTimestamp < expiresOnTimestamp && { refreshAfterTimestamp }),
   };
 }
 
@@ -148,7 +149,10 @@ const maxQuotedChars = 2_000;
 
 /** A foreign message as one sentence: trimmed, at most 2,000 characters, ending in exactly one full stop. */
 function sentence(full: string): string {
-  const text = full.length > maxQuotedChars ? `${full.slice(0, maxQuotedChars)} [… ${full.length - maxQuotedChars} more characters in cause]` : full;
+  const text =
+    full.length > maxQuotedChars
+      ? `${full.slice(0, maxQuotedChars)} [… ${full.length - maxQuotedChars} more characters in cause]`
+      : full;
   let end = text.length;
   while (end > 0 && (text[end - 1] === "." || text[end - 1]!.trim() === "")) end -= 1;
   const trimmed = text.slice(0, end).trim();
@@ -161,7 +165,14 @@ function assertGetEntraTokenOptions(options: unknown): asserts options is GetEnt
   if (tenantId !== undefined && (typeof tenantId !== "string" || tenantId.trim() === "")) {
     throw invalidOption("tenantId", "a non-empty string (a tenant id or domain)", tenantId);
   }
-  if (abortSignal !== undefined && !(typeof abortSignal === "object" && abortSignal !== null && typeof (abortSignal as AbortSignal).addEventListener === "function")) {
+  if (
+    abortSignal !== undefined &&
+    !(
+      typeof abortSignal === "object" &&
+      abortSignal !== null &&
+      typeof (abortSignal as AbortSignal).addEventListener === "function"
+    )
+  ) {
     throw invalidOption("abortSignal", "an AbortSignal", abortSignal);
   }
 }

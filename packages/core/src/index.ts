@@ -4,13 +4,15 @@
  *
  * @packageDocumentation
  */
+
+export type { AccessToken, TokenCredential } from "@azure/core-auth";
 export { assertTokenCredential } from "./assert-token-credential.js";
 export {
+  type AzureCloud,
+  type AzurePostgresqlCloudInfo,
   azurePostgresqlClouds,
   cloudFromHost,
   DEFAULT_SCOPE,
-  type AzureCloud,
-  type AzurePostgresqlCloudInfo,
 } from "./azure-clouds.js";
 export { decodeTokenClaims, type EntraTokenClaims } from "./decode-token-claims.js";
 export { EntraAuthError, type EntraAuthErrorCode } from "./entra-auth-error.js";
@@ -20,16 +22,15 @@ export {
   type EntraTokenRequestContext,
   type EntraTokenSource,
 } from "./entra-token-source.js";
-export { getEntraToken, type GetEntraTokenOptions } from "./get-entra-token.js";
+export { type GetEntraTokenOptions, getEntraToken } from "./get-entra-token.js";
 export type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-options.js";
 export { logger } from "./logger.js";
 export { redactTokens } from "./redact-tokens.js";
-export { resolveScopes } from "./resolve-scopes.js";
 export {
   assertRoleNameOptions,
-  resolveRoleName,
   type ResolvedRoleName,
   type RoleNameOptions,
   type RoleNameSource,
+  resolveRoleName,
 } from "./resolve-role-name.js";
-export type { AccessToken, TokenCredential } from "@azure/core-auth";
+export { resolveScopes } from "./resolve-scopes.js";

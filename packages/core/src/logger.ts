@@ -1,4 +1,4 @@
-import { createClientLogger, type AzureLogger } from "@azure/logger";
+import { type AzureLogger, createClientLogger } from "@azure/logger";
 
 /**
  * The `@azure/logger` logger of this project (namespace `azure:postgresql-auth`).

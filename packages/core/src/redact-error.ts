@@ -25,14 +25,27 @@ export function redactError(value: unknown, depth = 0): Error {
     if (descriptor === undefined || !("value" in descriptor)) continue;
     const property = descriptor.value as unknown;
     const safe =
-      typeof property === "string" ? redactTokens(property)
-      : typeof property === "number" || typeof property === "boolean" || property === null ? property
-      : undefined;
-    if (safe !== undefined) Object.defineProperty(copy, key, { value: safe, enumerable: descriptor.enumerable ?? true, writable: true, configurable: true });
+      typeof property === "string"
+        ? redactTokens(property)
+        : typeof property === "number" || typeof property === "boolean" || property === null
+          ? property
+          : undefined;
+    if (safe !== undefined)
+      Object.defineProperty(copy, key, {
+        value: safe,
+        enumerable: descriptor.enumerable ?? true,
+        writable: true,
+        configurable: true,
+      });
   }
   if (depth < maxDepth) {
     if ("cause" in value && value.cause !== undefined) {
-      Object.defineProperty(copy, "cause", { value: redactError(value.cause, depth + 1), enumerable: false, writable: true, configurable: true });
+      Object.defineProperty(copy, "cause", {
+        value: redactError(value.cause, depth + 1),
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      });
     }
     const errors = (value as { errors?: unknown }).errors;
     if (Array.isArray(errors)) {
@@ -44,7 +57,9 @@ export function redactError(value: unknown, depth = 0): Error {
 }
 
 function isErrorLike(value: unknown): value is { name?: unknown; message?: unknown; stack?: unknown; cause?: unknown } {
-  return value instanceof Error || (typeof value === "object" && value !== null && "message" in value && "stack" in value);
+  return (
+    value instanceof Error || (typeof value === "object" && value !== null && "message" in value && "stack" in value)
+  );
 }
 
 function describe(value: unknown): string {

@@ -1,6 +1,6 @@
 import { decodeTokenClaims, type EntraTokenClaims } from "./decode-token-claims.js";
 import { EntraAuthError } from "./entra-auth-error.js";
-import { invalidOption, describeType } from "./invalid-option.js";
+import { describeType, invalidOption } from "./invalid-option.js";
 import { logger } from "./logger.js";
 
 /**
@@ -90,7 +90,8 @@ const claimDescriptions = {
  * ```
  */
 export function resolveRoleName(token: string, options: RoleNameOptions = {}): ResolvedRoleName {
-  if (typeof options !== "object" || options === null) throw invalidOption("options", "an object (or left out)", options);
+  if (typeof options !== "object" || options === null)
+    throw invalidOption("options", "an object (or left out)", options);
   if (options.env !== undefined && (typeof options.env !== "object" || options.env === null)) {
     throw invalidOption("env", "an object of environment variables, like process.env", options.env);
   }
@@ -105,7 +106,8 @@ export function resolveRoleName(token: string, options: RoleNameOptions = {}): R
     if (value) return decided(value, claim, claimDescriptions[claim]);
   }
   const identityName = managedIdentityName(claims);
-  if (identityName) return decided(identityName, "xms_mirid", "the managed identity's name in the token's xms_mirid claim");
+  if (identityName)
+    return decided(identityName, "xms_mirid", "the managed identity's name in the token's xms_mirid claim");
   const fallback = nonEmpty(options.fallbackUsername);
   if (fallback) return decided(fallback, "fallbackUsername", "the fallbackUsername option");
   const pgUser = nonEmpty((options.env ?? process.env).PGUSER);

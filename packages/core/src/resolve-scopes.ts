@@ -1,7 +1,7 @@
 import { azurePostgresqlClouds, cloudFromHost } from "./azure-clouds.js";
 import { EntraAuthError } from "./entra-auth-error.js";
-import { invalidOption } from "./invalid-option.js";
 import type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-options.js";
+import { invalidOption } from "./invalid-option.js";
 
 /**
  * The scopes to request for a connection: `options.scope` when given, else the scope of the
@@ -16,7 +16,8 @@ import type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-op
  * ```
  */
 export function resolveScopes(options: Pick<GetEntraTokenPasswordOptions, "scope" | "host"> = {}): string[] {
-  if (typeof options !== "object" || options === null) throw invalidOption("options", "an object (or left out)", options);
+  if (typeof options !== "object" || options === null)
+    throw invalidOption("options", "an object (or left out)", options);
   const { scope } = options;
   if (scope === undefined) {
     const cloud = cloudFromHost(options.host) ?? "AzurePublicCloud";

@@ -12,17 +12,36 @@ export interface TransientFailure {
   retryAfterMs?: number;
 }
 
-const connectionCodes = new Set(["ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "ESOCKETTIMEDOUT", "EPIPE", "EAI_AGAIN"]);
+const connectionCodes = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+]);
 
 /** Failures of getEntraToken that are transient: filled in by getEntraToken, read by the token cache. */
 export const transientFailures: WeakMap<object, TransientFailure> = new WeakMap();
 
 export function classifyTransient(error: unknown, depth = 0): TransientFailure | undefined {
   if (typeof error !== "object" || error === null || depth > 8) return undefined;
-  const e = error as { statusCode?: unknown; status?: unknown; code?: unknown; response?: unknown; cause?: unknown; errors?: unknown; retryAfterInMs?: unknown };
+  const e = error as {
+    statusCode?: unknown;
+    status?: unknown;
+    code?: unknown;
+    response?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+    retryAfterInMs?: unknown;
+  };
   const status = typeof e.statusCode === "number" ? e.statusCode : typeof e.status === "number" ? e.status : undefined;
   const retryAfterMs = retryAfter(e);
-  if (status !== undefined && (status === 408 || status === 429 || (status >= 500 && status <= 599 && status !== 501 && status !== 505))) {
+  if (
+    status !== undefined &&
+    (status === 408 || status === 429 || (status >= 500 && status <= 599 && status !== 501 && status !== 505))
+  ) {
     return retryAfterMs === undefined ? { reason: `HTTP ${status}` } : { reason: `HTTP ${status}`, retryAfterMs };
   }
   if (typeof e.code === "string" && connectionCodes.has(e.code)) return { reason: e.code };
@@ -40,12 +59,16 @@ export function classifyTransient(error: unknown, depth = 0): TransientFailure |
 }
 
 function retryAfter(e: { response?: unknown; retryAfterInMs?: unknown }): number | undefined {
-  if (typeof e.retryAfterInMs === "number" && Number.isFinite(e.retryAfterInMs) && e.retryAfterInMs >= 0) return e.retryAfterInMs;
+  if (typeof e.retryAfterInMs === "number" && Number.isFinite(e.retryAfterInMs) && e.retryAfterInMs >= 0)
+    return e.retryAfterInMs;
   const headers = (e.response as { headers?: unknown } | undefined)?.headers;
   const header = (name: string): string | undefined => {
     if (typeof headers !== "object" || headers === null) return undefined;
     const get = (headers as { get?: unknown }).get;
-    const value = typeof get === "function" ? (get as (n: string) => unknown).call(headers, name) : (headers as Record<string, unknown>)[name];
+    const value =
+      typeof get === "function"
+        ? (get as (n: string) => unknown).call(headers, name)
+        : (headers as Record<string, unknown>)[name];
     return typeof value === "string" ? value : undefined;
   };
   for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {

@@ -8,7 +8,9 @@ describe("azurePostgresqlClouds", () => {
       scope: "https://ossrdbms-aad.database.windows.net/.default",
       hostSuffix: ".postgres.database.azure.com",
     });
-    expect(azurePostgresqlClouds.AzureUSGovernment.scope).toBe("https://ossrdbms-aad.database.usgovcloudapi.net/.default");
+    expect(azurePostgresqlClouds.AzureUSGovernment.scope).toBe(
+      "https://ossrdbms-aad.database.usgovcloudapi.net/.default",
+    );
     expect(azurePostgresqlClouds.AzureChinaCloud.scope).toBe("https://ossrdbms-aad.database.chinacloudapi.cn/.default");
     expect(DEFAULT_SCOPE).toBe("https://ossrdbms-aad.database.windows.net/.default");
   });

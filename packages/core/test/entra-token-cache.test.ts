@@ -1,8 +1,8 @@
 import type { AccessToken } from "@azure/core-auth";
+import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
-import { EntraAuthError, logger, type EntraTokenEvent } from "../src/index.js";
-import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
+import { type EntraAuthError, type EntraTokenEvent, logger } from "../src/index.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
 const minute = 60_000;
@@ -12,18 +12,28 @@ function controlledCredential(lifetimeMs = 60 * minute, extra: Partial<AccessTok
   let issued = 0;
   const credential = fakeCredential(() => {
     issued += 1;
-    return { token: fakeJwt({ upn: "alice@contoso.com", n: issued }), expiresOnTimestamp: Date.now() + lifetimeMs, ...extra };
+    return {
+      token: fakeJwt({ upn: "alice@contoso.com", n: issued }),
+      expiresOnTimestamp: Date.now() + lifetimeMs,
+      ...extra,
+    };
   });
   return credential;
 }
 
 function deferredCredential() {
-  const pending: Array<{ resolve: (t: AccessToken | null) => void; reject: (e: unknown) => void; signal?: AbortSignal }> = [];
+  const pending: Array<{
+    resolve: (t: AccessToken | null) => void;
+    reject: (e: unknown) => void;
+    signal?: AbortSignal;
+  }> = [];
   const credential = {
     calls: 0,
     getToken(_scopes: string | string[], options?: { abortSignal?: AbortSignal }) {
       credential.calls += 1;
-      return new Promise<AccessToken | null>((resolve, reject) => pending.push({ resolve, reject, signal: options?.abortSignal }));
+      return new Promise<AccessToken | null>((resolve, reject) =>
+        pending.push({ resolve, reject, signal: options?.abortSignal }),
+      );
     },
   };
   return { credential, pending };
@@ -64,7 +74,9 @@ describe("EntraTokenCache", () => {
     const old = await first;
     vi.setSystemTime(Date.now() + 59 * minute); // 60 s left: in the window, outside the 30 s margin
     const events: EntraTokenEvent[] = [];
-    const during = await Promise.all(Array.from({ length: 10 }, () => cache.getToken(credential, { scopes, onTokenEvent: (e) => events.push(e) })));
+    const during = await Promise.all(
+      Array.from({ length: 10 }, () => cache.getToken(credential, { scopes, onTokenEvent: (e) => events.push(e) })),
+    );
     expect(during.every((t) => t === old)).toBe(true); // nobody waited for the pending refresh
     expect(credential.calls).toBe(2);
     expect(events.filter((e) => e.type === "backgroundRefresh")).toHaveLength(1);
@@ -79,7 +91,11 @@ describe("EntraTokenCache", () => {
   it("honours refreshAfterTimestamp", async () => {
     const credential = controlledCredential(24 * 60 * minute, {});
     const refreshAfter = Date.now() + 10 * minute;
-    credential.getToken = vi.fn(async () => ({ token: fakeJwt({ n: 1 }), expiresOnTimestamp: Date.now() + 24 * 60 * minute, refreshAfterTimestamp: refreshAfter }));
+    credential.getToken = vi.fn(async () => ({
+      token: fakeJwt({ n: 1 }),
+      expiresOnTimestamp: Date.now() + 24 * 60 * minute,
+      refreshAfterTimestamp: refreshAfter,
+    }));
     await cache.getToken(credential, { scopes });
     vi.setSystemTime(refreshAfter - 1000);
     await cache.getToken(credential, { scopes });
@@ -114,7 +130,11 @@ describe("EntraTokenCache", () => {
       return { token: fakeJwt({ n }), expiresOnTimestamp: Date.now() + 60 * minute };
     });
     const events: EntraTokenEvent[] = [];
-    const request = { scopes, onTokenEvent: (e: EntraTokenEvent) => events.push(e), cache: { retryInitialMs: 1000, retryMaxMs: 4000 } };
+    const request = {
+      scopes,
+      onTokenEvent: (e: EntraTokenEvent) => events.push(e),
+      cache: { retryInitialMs: 1000, retryMaxMs: 4000 },
+    };
     const good = await cache.getToken(credential, request);
     fail = true;
     vi.setSystemTime(good.expiresOnTimestamp - 100_000);
@@ -154,7 +174,10 @@ describe("EntraTokenCache", () => {
       if (fail) throw original;
       return { token: fakeJwt({}), expiresOnTimestamp: Date.now() + 60 * minute };
     });
-    const results = await Promise.allSettled([cache.getToken(credential, { scopes }), cache.getToken(credential, { scopes })]);
+    const results = await Promise.allSettled([
+      cache.getToken(credential, { scopes }),
+      cache.getToken(credential, { scopes }),
+    ]);
     expect(credential.calls).toHaveLength(1);
     for (const result of results) {
       expect(result.status).toBe("rejected");
@@ -191,14 +214,19 @@ describe("EntraTokenCache", () => {
     expect(await aborted).toMatchObject({ code: "ABORTED" });
     pending[0]!.resolve({ token: fakeJwt({}), expiresOnTimestamp: Date.now() + 60 * minute });
     await expect(other).resolves.toMatchObject({ token: expect.any(String) });
-    await expect(cache.getToken(credential, { scopes, abortSignal: AbortSignal.abort() })).rejects.toMatchObject({ code: "ABORTED" });
+    await expect(cache.getToken(credential, { scopes, abortSignal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: "ABORTED",
+    });
   });
 
   it("cache: false asks the credential every time", async () => {
     const credential = controlledCredential();
     await cache.getToken(credential, { scopes, cache: false });
     await cache.getToken(credential, { scopes, cache: false });
-    await Promise.all([cache.getToken(credential, { scopes, cache: false }), cache.getToken(credential, { scopes, cache: false })]);
+    await Promise.all([
+      cache.getToken(credential, { scopes, cache: false }),
+      cache.getToken(credential, { scopes, cache: false }),
+    ]);
     expect(credential.calls).toHaveLength(4);
   });
 
@@ -290,11 +318,17 @@ describe("EntraTokenCache", () => {
     let n = 0;
     const credential = fakeCredential(() => {
       n += 1;
-      if (n === 1) throw Object.assign(new Error("Too many requests"), { statusCode: 429, response: { headers: { "retry-after": "2" } } });
+      if (n === 1)
+        throw Object.assign(new Error("Too many requests"), {
+          statusCode: 429,
+          response: { headers: { "retry-after": "2" } },
+        });
       return { token: fakeJwt({ n }), expiresOnTimestamp: Date.now() + 60 * minute };
     });
     const events: EntraTokenEvent[] = [];
-    const callers = Array.from({ length: 200 }, () => cache.getToken(credential, { scopes, onTokenEvent: (e) => events.push(e) }));
+    const callers = Array.from({ length: 200 }, () =>
+      cache.getToken(credential, { scopes, onTokenEvent: (e) => events.push(e) }),
+    );
     await vi.advanceTimersByTimeAsync(1_999);
     expect(credential.calls).toHaveLength(1); // waits the 2 s the endpoint asked for
     await vi.advanceTimersByTimeAsync(1);
@@ -307,7 +341,10 @@ describe("EntraTokenCache", () => {
   it.each([
     ["HTTP 503", { statusCode: 503 }],
     ["a reset connection", { code: "ECONNRESET" }],
-    ["a 429 deep in the cause chain (DefaultAzureCredential)", { cause: { statusCode: 429, message: "throttled", stack: "" } }],
+    [
+      "a 429 deep in the cause chain (DefaultAzureCredential)",
+      { cause: { statusCode: 429, message: "throttled", stack: "" } },
+    ],
   ])("retries %s with jittered backoff within timeoutMs", async (_what, shape) => {
     let n = 0;
     const credential = fakeCredential(() => {
@@ -378,4 +415,3 @@ function captureLog(level: "warning" | "info" | "verbose") {
     },
   };
 }
-

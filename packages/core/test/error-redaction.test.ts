@@ -2,10 +2,10 @@
 // own property, the whole cause chain, util.inspect and JSON.stringify at any depth. The cause
 // stays useful: class name, code, statusCode and message with the token replaced.
 import { inspect } from "node:util";
+import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
 import { describe, expect, it, vi } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
-import { createEntraTokenSource, EntraAuthError, getEntraToken, type EntraTokenEvent } from "../src/index.js";
-import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
+import { createEntraTokenSource, EntraAuthError, type EntraTokenEvent, getEntraToken } from "../src/index.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
 
@@ -42,7 +42,11 @@ function leakyError(token: string): Error {
 
 function expectNoToken(token: string, value: unknown): void {
   const parts = token.split(".");
-  const shown = [...reachableStrings(value), inspect(value, { depth: Infinity, showHidden: true }), JSON.stringify(value) ?? ""];
+  const shown = [
+    ...reachableStrings(value),
+    inspect(value, { depth: Infinity, showHidden: true }),
+    JSON.stringify(value) ?? "",
+  ];
   for (const text of shown) {
     for (const secret of [token, parts[1]!, parts[2]!]) expect(text.includes(secret), text.slice(0, 200)).toBe(false);
   }
@@ -52,11 +56,23 @@ describe("no token reachable from an error or event", () => {
   it("getEntraToken: the cause is a redacted copy that keeps class name, code, statusCode and the chain", async () => {
     const token = fakeJwt({ upn: "leak@contoso.com" });
     let error: unknown;
-    await getEntraToken(fakeCredential(() => Promise.reject(leakyError(token))), scopes).catch((e: unknown) => (error = e));
+    await getEntraToken(
+      fakeCredential(() => Promise.reject(leakyError(token))),
+      scopes,
+    ).catch((e: unknown) => (error = e));
     expect(EntraAuthError.isInstance(error)).toBe(true);
     expectNoToken(token, error);
-    const cause = (error as EntraAuthError).cause as Error & { code: string; statusCode: number; cause: Error & { errors: Error[]; cause: Error } };
-    expect(cause).toMatchObject({ name: "AuthenticationError", code: "invalid_grant", statusCode: 400, message: "request failed: [redacted token]" });
+    const cause = (error as EntraAuthError).cause as Error & {
+      code: string;
+      statusCode: number;
+      cause: Error & { errors: Error[]; cause: Error };
+    };
+    expect(cause).toMatchObject({
+      name: "AuthenticationError",
+      code: "invalid_grant",
+      statusCode: 400,
+      message: "request failed: [redacted token]",
+    });
     expect(cause.stack).toContain("at getToken (identity.js:1:1)");
     expect(cause.cause.message).toBe("middle [redacted token]");
     expect(cause.cause.errors[0]!.message).toBe("listed [redacted token]");
@@ -65,7 +81,11 @@ describe("no token reachable from an error or event", () => {
 
   it("the token source and refreshFailed events, for thrown non-errors too", async () => {
     const token = fakeJwt({ upn: "leak@contoso.com" });
-    for (const thrown of [leakyError(token), `plain string ${token}`, { message: `object ${token}`, nested: { token } }]) {
+    for (const thrown of [
+      leakyError(token),
+      `plain string ${token}`,
+      { message: `object ${token}`, nested: { token } },
+    ]) {
       const events: EntraTokenEvent[] = [];
       const credential = fakeCredential(() => Promise.reject(thrown));
       const source = createEntraTokenSource(credential, { onTokenEvent: (e) => events.push(e) });

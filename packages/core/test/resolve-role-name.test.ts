@@ -1,7 +1,7 @@
 import { AzureLogger, setLogLevel } from "@azure/logger";
+import { alice, fakeJwt } from "@azure-postgresql-auth/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { EntraAuthError, resolveRoleName } from "../src/index.js";
-import { alice, fakeJwt } from "@azure-postgresql-auth/test-support";
 
 const azureCli = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const tokens = {
@@ -16,9 +16,13 @@ const tokens = {
   }),
   systemAssignedIdentity: fakeJwt({
     appid: "5b0e8b2e-0000-4000-8000-000000000002",
-    xms_mirid: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Web/sites/orders-web",
+    xms_mirid:
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Web/sites/orders-web",
   }),
-  servicePrincipal: fakeJwt({ appid: "7d2b1c55-0000-4000-8000-000000000003", oid: "33333333-3333-3333-3333-333333333333" }),
+  servicePrincipal: fakeJwt({
+    appid: "7d2b1c55-0000-4000-8000-000000000003",
+    oid: "33333333-3333-3333-3333-333333333333",
+  }),
   noName: fakeJwt({ oid: "44444444-4444-4444-4444-444444444444" }),
 };
 
@@ -59,15 +63,21 @@ describe("resolveRoleName: order of the rules", () => {
   });
 
   it("prefers a token's user name over fallbackUsername and PGUSER", () => {
-    expect(resolveRoleName(tokens.user, { fallbackUsername: "fb", env: { PGUSER: "pg" } }).roleName).toBe("alice@contoso.com");
+    expect(resolveRoleName(tokens.user, { fallbackUsername: "fb", env: { PGUSER: "pg" } }).roleName).toBe(
+      "alice@contoso.com",
+    );
   });
 
   it("prefers the managed identity name over fallbackUsername", () => {
-    expect(resolveRoleName(tokens.userAssignedIdentity, { fallbackUsername: "fb" }).roleName).toBe("orders-api-identity");
+    expect(resolveRoleName(tokens.userAssignedIdentity, { fallbackUsername: "fb" }).roleName).toBe(
+      "orders-api-identity",
+    );
   });
 
   it("uses fallbackUsername, then PGUSER, before appid", () => {
-    expect(resolveRoleName(tokens.servicePrincipal, { fallbackUsername: "reporting-app", env: { PGUSER: "pg" } })).toEqual({
+    expect(
+      resolveRoleName(tokens.servicePrincipal, { fallbackUsername: "reporting-app", env: { PGUSER: "pg" } }),
+    ).toEqual({
       roleName: "reporting-app",
       source: "fallbackUsername",
     });
@@ -89,7 +99,13 @@ describe("resolveRoleName: order of the rules", () => {
   });
 
   it("ignores empty and blank values", () => {
-    expect(resolveRoleName(fakeJwt({ upn: " ", appid: "app" }), { username: "", fallbackUsername: " ", env: { PGUSER: "" } })).toEqual({
+    expect(
+      resolveRoleName(fakeJwt({ upn: " ", appid: "app" }), {
+        username: "",
+        fallbackUsername: " ",
+        env: { PGUSER: "" },
+      }),
+    ).toEqual({
       roleName: "app",
       source: "appid",
     });
@@ -141,7 +157,9 @@ describe("resolveRoleName: logging", () => {
     setLogLevel("verbose");
     resolveRoleName(tokens.userAssignedIdentity, noEnv);
     resolveRoleName(tokens.servicePrincipal, { env: { PGUSER: "reporting-role" } });
-    expect(lines.join("\n")).toMatch(/Role name "orders-api-identity" from the managed identity's name in the token's xms_mirid claim/);
+    expect(lines.join("\n")).toMatch(
+      /Role name "orders-api-identity" from the managed identity's name in the token's xms_mirid claim/,
+    );
     expect(lines.join("\n")).toMatch(/Role name "reporting-role" from the PGUSER environment variable/);
     for (const token of [tokens.userAssignedIdentity, tokens.servicePrincipal]) {
       expect(lines.join("\n")).not.toContain(token.split(".")[1]);

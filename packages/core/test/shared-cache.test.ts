@@ -3,8 +3,8 @@
 // credential call, not two. Both built copies are loaded in one fresh Node process.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
 import { fakeJwt } from "@azure-postgresql-auth/test-support";
+import { describe, expect, it } from "vitest";
 
 describe("shared token cache", () => {
   it("the ESM and CommonJS builds loaded in one process share one cache", () => {

@@ -3,8 +3,8 @@
 // walks the success and failure paths; the test then searches everything it printed.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
 import { alice, fakeJwt } from "@azure-postgresql-auth/test-support";
+import { describe, expect, it } from "vitest";
 
 describe("token safety", () => {
   it("no token in verbose logs, error messages, JSON or inspect output", () => {
@@ -51,7 +51,13 @@ describe("token safety", () => {
     expect(output).toContain("INVALID_TOKEN");
     expect(output).toContain("echoed [redacted token]"); // the credential's error is there, redacted
     expect(output).toContain("inner [redacted token]");
-    for (const secret of [token, expiredToken, token.split(".")[1]!, token.split(".")[2]!, expiredToken.split(".")[1]!]) {
+    for (const secret of [
+      token,
+      expiredToken,
+      token.split(".")[1]!,
+      token.split(".")[2]!,
+      expiredToken.split(".")[1]!,
+    ]) {
       expect(output).not.toContain(secret);
     }
   });

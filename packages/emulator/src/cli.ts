@@ -10,13 +10,13 @@
  * ```
  */
 import { spawn } from "node:child_process";
-import { parseArgs } from "node:util";
 import { rename, writeFile } from "node:fs/promises";
 import http from "node:http";
-import { startEmulator, type Emulator, type EmulatorOptions } from "./start-emulator.js";
-import { PUBLIC_CLOUD_RESOURCE } from "./token-issuer.js";
+import { parseArgs } from "node:util";
 import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES } from "./azure-credential-environment-variables.js";
 import { AZ_TOKEN_PATH, PRINCIPALS_PATH } from "./managed-identity-endpoint.js";
+import { type Emulator, type EmulatorOptions, startEmulator } from "./start-emulator.js";
+import { PUBLIC_CLOUD_RESOURCE } from "./token-issuer.js";
 
 const USAGE = `Usage:
   azure-postgresql-emulator run [options] -- <command...>
@@ -173,7 +173,13 @@ async function runCommand(parsed: Parsed): Promise<number> {
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  const numbers: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGKILL: 9,
+    SIGTERM: 15,
+  };
   return numbers[signal] ?? 1;
 }
 
@@ -252,7 +258,8 @@ async function addPrincipalCommand(parsed: Parsed): Promise<number> {
   }
   const kind = parsed.flags.get("--kind");
   const name = parsed.flags.get("--name");
-  if (!kind || !(KINDS as readonly string[]).includes(kind)) throw new UsageError(`add-principal needs --kind ${KINDS.join("|")}.`);
+  if (!kind || !(KINDS as readonly string[]).includes(kind))
+    throw new UsageError(`add-principal needs --kind ${KINDS.join("|")}.`);
   if (!name) throw new UsageError("add-principal needs --name NAME.");
   const principal: Record<string, unknown> = { kind, name };
   if (kind === "group") principal.members = parsed.flags.get("--member")?.split(",").filter(Boolean) ?? [];

@@ -58,7 +58,11 @@ export function createEmulatorCredential(service: TokenService, principalName: s
       if (!scope) throw new EmulatorCredentialError("getToken needs a scope.", 400);
       const outcome = await service.request(principalName, "credential", scopeToResource(scope), options?.abortSignal);
       if (!outcome.ok) throw new EmulatorCredentialError(outcome.description, outcome.status);
-      const token: AccessToken = { token: outcome.token, expiresOnTimestamp: outcome.expiresOnTimestamp, tokenType: "Bearer" };
+      const token: AccessToken = {
+        token: outcome.token,
+        expiresOnTimestamp: outcome.expiresOnTimestamp,
+        tokenType: "Bearer",
+      };
       // Entra sends refresh_in (half the lifetime) for tokens that live 2 h or more.
       if (outcome.lifetimeSeconds >= 7200) {
         token.refreshAfterTimestamp = outcome.expiresOnTimestamp - (outcome.lifetimeSeconds * 1000) / 2;

@@ -170,4 +170,3 @@ export function resolvePrincipalInput(input: PrincipalInput, newId: () => string
       return { kind: "password", name: input.name, roleName: input.roleName ?? input.name, password: input.password };
   }
 }
-

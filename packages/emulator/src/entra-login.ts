@@ -133,7 +133,8 @@ function safeEqual(a: string, b: string): boolean {
 /** Hints of the emulator for Azure's messages (Azure sends none; they go into the HINT field). */
 const HINTS = {
   format: 'Pass the access token exactly as getToken() returned it: no "Bearer " prefix, no quotes, no line breaks.',
-  expired: "Azure checks the token only at login: every new connection needs an unexpired token (get it from the credential per connection).",
+  expired:
+    "Azure checks the token only at login: every new connection needs an unexpired token (get it from the credential per connection).",
   notYetValid: "Check the clock of this machine, or wait until the token's nbf time.",
   audience: (resource: string) => `Request the token with the scope "${resource}/.default".`,
 };
@@ -141,7 +142,8 @@ const HINTS = {
 /** Decides whether `user` may log in with `password`. */
 export async function checkLogin(user: string, password: string, context: LoginContext): Promise<LoginDecision> {
   const local = context.directory.byRole(user);
-  if (local?.kind === "password") return safeEqual(password, local.password) ? { ok: true, roleName: local.roleName } : passwordFailed(user);
+  if (local?.kind === "password")
+    return safeEqual(password, local.password) ? { ok: true, roleName: local.roleName } : passwordFailed(user);
 
   const mapping = await context.roleMapping(user);
   const label = mapping?.label ? parseRoleLabel(mapping.label) : undefined;
@@ -164,10 +166,17 @@ export async function checkLogin(user: string, password: string, context: LoginC
   }
   const oid = result.claims.oid.toLowerCase();
   const holder = context.directory.byOid(oid);
-  const holderText = holder ? `${holder.kind} "${holder.name}" (object id ${oid})` : `an unknown principal (object id ${oid})`;
+  const holderText = holder
+    ? `${holder.kind} "${holder.name}" (object id ${oid})`
+    : `an unknown principal (object id ${oid})`;
   if (label.type === "group") {
     const group = context.directory.byObjectId(label.oid);
-    const memberOids = group?.kind === "group" ? group.members.map((m) => context.directory.get(m)).map((p) => (p && p.kind !== "password" ? p.oid.toLowerCase() : "")) : [];
+    const memberOids =
+      group?.kind === "group"
+        ? group.members
+            .map((m) => context.directory.get(m))
+            .map((p) => (p && p.kind !== "password" ? p.oid.toLowerCase() : ""))
+        : [];
     if (!memberOids.includes(oid)) {
       return {
         ok: false,

@@ -41,12 +41,27 @@ const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-b
 
 function send(res: import("node:http").ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
   res.end(text);
 }
 
-function aadError(res: import("node:http").ServerResponse, status: number, error: string, code: number, description: string): void {
-  send(res, status, { error, error_description: `AADSTS${code}: ${description}`, error_codes: [code], timestamp: new Date().toISOString() });
+function aadError(
+  res: import("node:http").ServerResponse,
+  status: number,
+  error: string,
+  code: number,
+  description: string,
+): void {
+  send(res, status, {
+    error,
+    error_description: `AADSTS${code}: ${description}`,
+    error_codes: [code],
+    timestamp: new Date().toISOString(),
+  });
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -80,7 +95,11 @@ export async function startEntraTokenEndpoint(options: EntraTokenEndpointOptions
       });
     }
     const tenant = segments[0] ?? "";
-    if (req.method === "GET" && segments.length >= 3 && segments.slice(-2).join("/") === ".well-known/openid-configuration") {
+    if (
+      req.method === "GET" &&
+      segments.length >= 3 &&
+      segments.slice(-2).join("/") === ".well-known/openid-configuration"
+    ) {
       if (!tenants(tenant)) return aadError(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found.`);
       const root = `${base}/${options.tenantId}`;
       return send(res, 200, {
@@ -97,18 +116,36 @@ export async function startEntraTokenEndpoint(options: EntraTokenEndpointOptions
         cloud_instance_name: "microsoftonline.com",
       });
     }
-    if (req.method === "POST" && segments.length === 4 && segments[1] === "oauth2" && segments[2] === "v2.0" && segments[3] === "token") {
+    if (
+      req.method === "POST" &&
+      segments.length === 4 &&
+      segments[1] === "oauth2" &&
+      segments[2] === "v2.0" &&
+      segments[3] === "token"
+    ) {
       if (!tenants(tenant)) return aadError(res, 400, "invalid_tenant", 90002, `Tenant '${tenant}' not found.`);
       let text = "";
       for await (const chunk of req) text += String(chunk);
       const form = new URLSearchParams(text);
       if (form.get("grant_type") !== "client_credentials") {
-        return aadError(res, 400, "unsupported_grant_type", 70003, "The emulator supports only the client_credentials grant.");
+        return aadError(
+          res,
+          400,
+          "unsupported_grant_type",
+          70003,
+          "The emulator supports only the client_credentials grant.",
+        );
       }
       const clientId = form.get("client_id") ?? "";
       const principal = options.directory.byClientId(clientId);
       if (!principal) {
-        return aadError(res, 400, "unauthorized_client", 700016, `Application with identifier '${clientId}' was not found in the directory '${options.tenantId}'.`);
+        return aadError(
+          res,
+          400,
+          "unauthorized_client",
+          700016,
+          `Application with identifier '${clientId}' was not found in the directory '${options.tenantId}'.`,
+        );
       }
       const secret = form.get("client_secret");
       const assertion = form.get("client_assertion");
@@ -131,26 +168,52 @@ export async function startEntraTokenEndpoint(options: EntraTokenEndpointOptions
           return aadError(res, 401, "invalid_client", 7000215, "Invalid client secret provided.");
         }
       } else {
-        return aadError(res, 400, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+        return aadError(
+          res,
+          400,
+          "invalid_client",
+          7000218,
+          "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
       }
       const scope = (form.get("scope") ?? "").split(" ").find((s) => s.endsWith("/.default"));
-      if (!scope) return aadError(res, 400, "invalid_scope", 1002012, "The provided value for scope is not valid: use '<resource>/.default'.");
+      if (!scope)
+        return aadError(
+          res,
+          400,
+          "invalid_scope",
+          1002012,
+          "The provided value for scope is not valid: use '<resource>/.default'.",
+        );
       const controller = new AbortController();
       res.on("close", () => {
         if (!res.writableFinished) controller.abort();
       });
-      const outcome = await options.service.request(principal.name, "tokenEndpoint", scopeToResource(scope), controller.signal).catch(() => undefined);
+      const outcome = await options.service
+        .request(principal.name, "tokenEndpoint", scopeToResource(scope), controller.signal)
+        .catch(() => undefined);
       if (!outcome) return;
       if (!outcome.ok) {
         if (outcome.status === 429) res.setHeader("retry-after", "1");
         return aadError(res, outcome.status, outcome.error, 90000, outcome.description);
       }
       const expiresIn = Math.max(0, Math.round((outcome.expiresOnTimestamp - Date.now()) / 1000));
-      const body: Record<string, unknown> = { token_type: "Bearer", expires_in: expiresIn, ext_expires_in: expiresIn, access_token: outcome.token };
+      const body: Record<string, unknown> = {
+        token_type: "Bearer",
+        expires_in: expiresIn,
+        ext_expires_in: expiresIn,
+        access_token: outcome.token,
+      };
       if (outcome.lifetimeSeconds >= 7200) body.refresh_in = Math.floor(outcome.lifetimeSeconds / 2);
       return send(res, 200, body);
     }
-    return aadError(res, 404, "not_found", 90019, `No route ${req.method ?? "GET"} ${url.pathname} in the emulator's token endpoint.`);
+    return aadError(
+      res,
+      404,
+      "not_found",
+      90019,
+      `No route ${req.method ?? "GET"} ${url.pathname} in the emulator's token endpoint.`,
+    );
   };
 
   const server = https.createServer({ key: options.key, cert: options.cert }, (req, res) => {

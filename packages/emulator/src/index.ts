@@ -11,17 +11,23 @@
  *
  * @packageDocumentation
  */
-export {
-  startEmulator,
-  DEFAULT_PASSWORD_ROLE_PASSWORD,
-  EMULATOR_DATABASE,
-  type Emulator,
-  type AddPrincipalOptions,
-  type EmulatorOptions,
-  type EmulatorStartup,
-} from "./start-emulator.js";
+
+export type { AzStandIn, AzStandInOptions } from "./az-stand-in.js";
 export { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES } from "./azure-credential-environment-variables.js";
-export { EMULATOR_TENANT_ID, EMULATOR_SUBSCRIPTION_ID, EMULATOR_RESOURCE_GROUP, AZURE_CLI_CLIENT_ID } from "./default-principals.js";
+export { type EmulatorCredential, EmulatorCredentialError } from "./credential.js";
+export {
+  AZURE_CLI_CLIENT_ID,
+  EMULATOR_RESOURCE_GROUP,
+  EMULATOR_SUBSCRIPTION_ID,
+  EMULATOR_TENANT_ID,
+} from "./default-principals.js";
+export {
+  EXPIRED_TOKEN_MESSAGE,
+  INVALID_FORMAT_MESSAGE,
+  invalidAudienceMessage,
+  NOT_YET_VALID_MESSAGE,
+  SSL_REQUIRED_MESSAGE,
+} from "./entra-login.js";
 export type {
   DefaultPrincipals,
   GroupPrincipal,
@@ -34,21 +40,21 @@ export type {
   TokenPrincipal,
   UserPrincipal,
 } from "./principal-types.js";
-export { PUBLIC_CLOUD_RESOURCE, scopeToResource, type IssueTokenOptions } from "./token-issuer.js";
 export {
-  THROTTLE_MAX_CONCURRENT,
-  THROTTLE_MAX_PER_SECOND,
+  type AddPrincipalOptions,
+  DEFAULT_PASSWORD_ROLE_PASSWORD,
+  EMULATOR_DATABASE,
+  type Emulator,
+  type EmulatorOptions,
+  type EmulatorStartup,
+  startEmulator,
+} from "./start-emulator.js";
+export { type IssueTokenOptions, PUBLIC_CLOUD_RESOURCE, scopeToResource } from "./token-issuer.js";
+export {
   type EmulatorStats,
   type PrincipalBehaviour,
+  THROTTLE_MAX_CONCURRENT,
+  THROTTLE_MAX_PER_SECOND,
   type TokenRequestCountsByWay,
   type TokenWay,
 } from "./token-service.js";
-export { EmulatorCredentialError, type EmulatorCredential } from "./credential.js";
-export {
-  EXPIRED_TOKEN_MESSAGE,
-  INVALID_FORMAT_MESSAGE,
-  NOT_YET_VALID_MESSAGE,
-  SSL_REQUIRED_MESSAGE,
-  invalidAudienceMessage,
-} from "./entra-login.js";
-export type { AzStandIn, AzStandInOptions } from "./az-stand-in.js";

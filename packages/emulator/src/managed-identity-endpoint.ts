@@ -42,7 +42,10 @@ export interface ManagedIdentityEndpoint {
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -63,7 +66,9 @@ function sameSecret(given: string | string[] | undefined, expected: string): boo
  * process.env.IDENTITY_HEADER = mi.identityHeader;
  * ```
  */
-export async function startManagedIdentityEndpoint(options: ManagedIdentityEndpointOptions): Promise<ManagedIdentityEndpoint> {
+export async function startManagedIdentityEndpoint(
+  options: ManagedIdentityEndpointOptions,
+): Promise<ManagedIdentityEndpoint> {
   const secret = randomBytes(24).toString("hex");
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -83,30 +88,49 @@ export async function startManagedIdentityEndpoint(options: ManagedIdentityEndpo
         return send(res, 400, { error: "invalid_request", error_description: "The body must be JSON." });
       }
       if (!body.principal || typeof body.principal.name !== "string") {
-        return send(res, 400, { error: "invalid_request", error_description: "The body needs principal: { kind, name, ... }." });
+        return send(res, 400, {
+          error: "invalid_request",
+          error_description: "The body needs principal: { kind, name, ... }.",
+        });
       }
       try {
         const principal = await options.addPrincipal(body.principal, { createRole: body.createRole });
-        return send(res, 200, principal.kind === "password" ? { kind: principal.kind, name: principal.name, roleName: principal.roleName } : principal);
+        return send(
+          res,
+          200,
+          principal.kind === "password"
+            ? { kind: principal.kind, name: principal.name, roleName: principal.roleName }
+            : principal,
+        );
       } catch (error) {
-        return send(res, 400, { error: "invalid_request", error_description: error instanceof Error ? error.message : String(error) });
+        return send(res, 400, {
+          error: "invalid_request",
+          error_description: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     const way: TokenWay | undefined =
-      url.pathname === MANAGED_IDENTITY_PATH ? "managedIdentityEndpoint" : url.pathname === AZ_TOKEN_PATH ? "az" : undefined;
+      url.pathname === MANAGED_IDENTITY_PATH
+        ? "managedIdentityEndpoint"
+        : url.pathname === AZ_TOKEN_PATH
+          ? "az"
+          : undefined;
     if (!way) return send(res, 404, { error: "not_found", error_description: `No route ${url.pathname}.` });
     if (req.method !== "GET") return send(res, 405, { error: "invalid_request", error_description: "Use GET." });
     if (!sameSecret(req.headers["x-identity-header"], secret)) {
       return send(res, 401, { error: "unauthorized", error_description: "Missing or wrong X-IDENTITY-HEADER." });
     }
     const resource = url.searchParams.get("resource");
-    if (!resource) return send(res, 400, { error: "invalid_request", error_description: "The 'resource' parameter is required." });
+    if (!resource)
+      return send(res, 400, { error: "invalid_request", error_description: "The 'resource' parameter is required." });
 
     let principalName: string;
     if (way === "az") {
       const asked = url.searchParams.get("principal");
       // A principal name or a role name (the CLI's token command passes PGUSER).
-      principalName = asked ? (options.directory.get(asked) ?? options.directory.byRole(asked))?.name ?? asked : options.defaultAzPrincipal();
+      principalName = asked
+        ? ((options.directory.get(asked) ?? options.directory.byRole(asked))?.name ?? asked)
+        : options.defaultAzPrincipal();
     } else {
       const clientId = url.searchParams.get("client_id") ?? undefined;
       const objectId = url.searchParams.get("principal_id") ?? url.searchParams.get("object_id") ?? undefined;
@@ -133,7 +157,7 @@ export async function startManagedIdentityEndpoint(options: ManagedIdentityEndpo
     res.on("close", () => {
       if (!res.writableFinished) controller.abort();
     });
-    let outcome;
+    let outcome: Awaited<ReturnType<typeof options.service.request>>;
     try {
       outcome = await options.service.request(principalName, way, resource, controller.signal);
     } catch {

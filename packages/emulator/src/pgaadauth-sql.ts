@@ -14,7 +14,7 @@ export const PGAADAUTH_DIRECTORY_FILE = "pgaadauth_directory.json";
 const LABEL_HINT = "A label has the form 'aadauth,oid=<object id>,type=<user|group|service>[,admin]'.";
 
 /** The SQL, run as superuser in `postgres` and `template1` while the template is made. */
-export const PGAADAUTH_SQL = String.raw`
+export const PGAADAUTH_SQL = `
 CREATE FUNCTION pg_catalog.pgaadauth_emulator_require_admin() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $f$
 BEGIN

@@ -33,7 +33,9 @@ export class PrincipalDirectory {
     const p = this.byName.get(name);
     if (!p) throw new Error(`Unknown principal "${name}". Known: ${[...this.byName.keys()].join(", ")}.`);
     if (p.kind === "group" || p.kind === "password") {
-      throw new Error(`Principal "${name}" is a ${p.kind === "group" ? "group" : "password role"} and cannot hold a token.`);
+      throw new Error(
+        `Principal "${name}" is a ${p.kind === "group" ? "group" : "password role"} and cannot hold a token.`,
+      );
     }
     return p;
   }
@@ -75,7 +77,11 @@ export class PrincipalDirectory {
     return entries;
   }
 
-  managedIdentityBy(selector: { clientId?: string; objectId?: string; resourceId?: string }): ManagedIdentityPrincipal | undefined {
+  managedIdentityBy(selector: {
+    clientId?: string;
+    objectId?: string;
+    resourceId?: string;
+  }): ManagedIdentityPrincipal | undefined {
     for (const p of this.byName.values()) {
       if (p.kind !== "managedIdentity") continue;
       if (selector.clientId && p.clientId.toLowerCase() === selector.clientId.toLowerCase()) return p;
@@ -89,7 +95,8 @@ export class PrincipalDirectory {
   byClientId(clientId: string): ServicePrincipal | ManagedIdentityPrincipal | undefined {
     const wanted = clientId.toLowerCase();
     for (const p of this.byName.values()) {
-      if ((p.kind === "servicePrincipal" || p.kind === "managedIdentity") && p.clientId.toLowerCase() === wanted) return p;
+      if ((p.kind === "servicePrincipal" || p.kind === "managedIdentity") && p.clientId.toLowerCase() === wanted)
+        return p;
     }
     return undefined;
   }

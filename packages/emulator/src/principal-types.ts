@@ -175,7 +175,15 @@ export type PrincipalInput =
       clientId?: string;
       resourceId?: string;
     }
-  | { kind: "servicePrincipal"; name: string; roleName?: string; displayName?: string; oid?: string; clientId?: string; clientSecret?: string }
+  | {
+      kind: "servicePrincipal";
+      name: string;
+      roleName?: string;
+      displayName?: string;
+      oid?: string;
+      clientId?: string;
+      clientSecret?: string;
+    }
   | { kind: "group"; name: string; members?: string[]; roleName?: string; displayName?: string; oid?: string }
   | { kind: "password"; name: string; password: string; roleName?: string };
 
@@ -197,4 +205,3 @@ export interface DefaultPrincipals {
   group: GroupPrincipal;
   passwordRole: PasswordRole;
 }
-

@@ -7,19 +7,19 @@ import { mkdtempSync, rmSync, statfsSync } from "node:fs";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeAzStandIn, type AzStandIn, type AzStandInOptions } from "./az-stand-in.js";
-import { PostgresBackend, TEMPLATE_DATABASE, defaultCacheDir, ensureCacheRoot } from "./backend.js";
+import { type AzStandIn, type AzStandInOptions, writeAzStandIn } from "./az-stand-in.js";
+import { defaultCacheDir, ensureCacheRoot, PostgresBackend, TEMPLATE_DATABASE } from "./backend.js";
 import { createCertificates } from "./certificates.js";
 import { createEmulatorCredential, type EmulatorCredential } from "./credential.js";
+import { createDefaultPrincipals, EMULATOR_TENANT_ID, resolvePrincipalInput } from "./default-principals.js";
 import { checkLogin } from "./entra-login.js";
-import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from "./managed-identity-endpoint.js";
-import { EMULATOR_TENANT_ID, createDefaultPrincipals, resolvePrincipalInput } from "./default-principals.js";
+import { type EntraTokenEndpoint, federatedSubject, startEntraTokenEndpoint } from "./entra-token-endpoint.js";
+import { type ManagedIdentityEndpoint, startManagedIdentityEndpoint } from "./managed-identity-endpoint.js";
 import { PrincipalDirectory } from "./principal-directory.js";
 import type { DefaultPrincipals, Principal, PrincipalInput } from "./principal-types.js";
-import { federatedSubject, startEntraTokenEndpoint, type EntraTokenEndpoint } from "./entra-token-endpoint.js";
 import { startTlsFront, type TlsFront } from "./tls-front.js";
-import { PUBLIC_CLOUD_RESOURCE, TokenIssuer, type IssueTokenOptions } from "./token-issuer.js";
-import { TokenService, type EmulatorStats, type PrincipalBehaviour } from "./token-service.js";
+import { type IssueTokenOptions, PUBLIC_CLOUD_RESOURCE, TokenIssuer } from "./token-issuer.js";
+import { type EmulatorStats, type PrincipalBehaviour, TokenService } from "./token-service.js";
 
 /**
  * Default password of the `app_password` role.
@@ -295,7 +295,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   try {
     const principals = createDefaultPrincipals(options.passwordRolePassword ?? DEFAULT_PASSWORD_ROLE_PASSWORD);
     const directory = new PrincipalDirectory();
-    for (const p of [principals.user, principals.managedIdentity, principals.servicePrincipal, principals.group, principals.passwordRole]) {
+    for (const p of [
+      principals.user,
+      principals.managedIdentity,
+      principals.servicePrincipal,
+      principals.group,
+      principals.passwordRole,
+    ]) {
       directory.add(p);
     }
     const defaultPrincipal = options.defaultPrincipal ?? principals.managedIdentity.name;
@@ -305,7 +311,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     directory.tokenPrincipal(entraAdmin);
 
     const [issuer, certs, startedBackend] = await Promise.all([
-      ensureCacheRoot(options.cacheDir ?? defaultCacheDir()).then((dir) => TokenIssuer.create(audience, EMULATOR_TENANT_ID, join(dir, "token-signing-key.pem"))),
+      ensureCacheRoot(options.cacheDir ?? defaultCacheDir()).then((dir) =>
+        TokenIssuer.create(audience, EMULATOR_TENANT_ID, join(dir, "token-signing-key.pem")),
+      ),
       createCertificates(),
       PostgresBackend.start({
         workDir,
@@ -318,7 +326,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     backend = startedBackend;
     const service = new TokenService(issuer, directory, options.tokenLifetimeSeconds ?? 3600);
     const caFile = join(workDir, "ca.pem");
-    const writeDirectory = (b: PostgresBackend) => b.writeDirectory({ tenantId: EMULATOR_TENANT_ID, principals: directory.pgaadauthEntries() });
+    const writeDirectory = (b: PostgresBackend) =>
+      b.writeDirectory({ tenantId: EMULATOR_TENANT_ID, principals: directory.pgaadauthEntries() });
     await Promise.all([writeFile(caFile, certs.caCert, { mode: 0o644 }), writeDirectory(backend)]);
     await backend.createRoles(directory.all(), { admins: [entraAdmin] });
 
@@ -341,7 +350,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       key: certs.serverKey,
       cert: certs.serverCert,
       backend: { host: liveBackend.host, port: liveBackend.port },
-      authenticate: (user, password) => checkLogin(user, password, { directory, issuer, audiences, roleMapping: (role) => liveBackend.roleMapping(role) }),
+      authenticate: (user, password) =>
+        checkLogin(user, password, {
+          directory,
+          issuer,
+          audiences,
+          roleMapping: (role) => liveBackend.roleMapping(role),
+        }),
       onLogin: (ok) => service.recordLogin(ok),
     });
     endpoint = await startManagedIdentityEndpoint({
@@ -352,7 +367,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       addPrincipal: (input, addOptions) => addPrincipal(input, addOptions),
     });
 
-    entra = await startEntraTokenEndpoint({ key: certs.serverKey, cert: certs.serverCert, tenantId: EMULATOR_TENANT_ID, directory, issuer, service });
+    entra = await startEntraTokenEndpoint({
+      key: certs.serverKey,
+      cert: certs.serverCert,
+      tenantId: EMULATOR_TENANT_ID,
+      directory,
+      issuer,
+      service,
+    });
     const authorityHost = entra.authorityHost;
     const applicationOf = (name: string) => {
       const p = directory.get(name);
@@ -396,12 +418,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         const app = applicationOf(name);
         const file = join(workDir, `federated-token-${randomUUID()}`);
         await writeFile(file, issuer.issueFederatedToken(federatedSubject(app)), { mode: 0o600 });
-        return { AZURE_AUTHORITY_HOST: authorityHost, AZURE_TENANT_ID: EMULATOR_TENANT_ID, AZURE_CLIENT_ID: app.clientId, AZURE_FEDERATED_TOKEN_FILE: file };
+        return {
+          AZURE_AUTHORITY_HOST: authorityHost,
+          AZURE_TENANT_ID: EMULATOR_TENANT_ID,
+          AZURE_CLIENT_ID: app.clientId,
+          AZURE_FEDERATED_TOKEN_FILE: file,
+        };
       },
       clientSecretEnv: (name = principals.servicePrincipal.name) => {
         const app = applicationOf(name);
-        if (app.kind !== "servicePrincipal") throw new Error(`"${name}" is a managed identity: managed identities have no client secret.`);
-        return { AZURE_AUTHORITY_HOST: authorityHost, AZURE_TENANT_ID: EMULATOR_TENANT_ID, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.clientSecret };
+        if (app.kind !== "servicePrincipal")
+          throw new Error(`"${name}" is a managed identity: managed identities have no client secret.`);
+        return {
+          AZURE_AUTHORITY_HOST: authorityHost,
+          AZURE_TENANT_ID: EMULATOR_TENANT_ID,
+          AZURE_CLIENT_ID: app.clientId,
+          AZURE_CLIENT_SECRET: app.clientSecret,
+        };
       },
       startup: { readyMs: Date.now() - startedAt, templateCreated: backend.startInfo.templateCreated },
       credential: (name = defaultPrincipal) => {
@@ -409,7 +442,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return createEmulatorCredential(service, name);
       },
       issueToken: (name, issueOptions = {}) =>
-        issuer.issue(directory.tokenPrincipal(name), { lifetimeSeconds: service.lifetimeFor(name), ...issueOptions }).token,
+        issuer.issue(directory.tokenPrincipal(name), { lifetimeSeconds: service.lifetimeFor(name), ...issueOptions })
+          .token,
       configurePrincipal: (name, behaviour) => service.configure(name, behaviour),
       addPrincipal: (input, addOptions) => addPrincipal(input, addOptions),
       principal: (name) => directory.get(name),

@@ -5,8 +5,14 @@
  */
 import net from "node:net";
 import { TLSSocket } from "node:tls";
-import { PostgresConnection, createStartupMessage, type State, type TlsOptions, type TlsOptionsCallback } from "pg-gateway";
-import { SSL_REQUIRED_MESSAGE, type LoginDecision } from "./entra-login.js";
+import {
+  createStartupMessage,
+  PostgresConnection,
+  type State,
+  type TlsOptions,
+  type TlsOptionsCallback,
+} from "pg-gateway";
+import { type LoginDecision, SSL_REQUIRED_MESSAGE } from "./entra-login.js";
 import { ClientMessageRewriter } from "./security-label-rewriter.js";
 
 const CANCEL_REQUEST_CODE = 80877102;
@@ -100,7 +106,12 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
     let loginStarted = false;
 
     const rewriter = new ClientMessageRewriter();
-    const fail = (connection: PostgresConnection, code: string, message: string, extra: { detail?: string; hint?: string } = {}) => {
+    const fail = (
+      connection: PostgresConnection,
+      code: string,
+      message: string,
+      extra: { detail?: string; hint?: string } = {},
+    ) => {
       connection.sendError({ severity: "FATAL", code, message, ...extra });
       connection.socket.end();
     };
@@ -115,8 +126,16 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
         decision = await options.authenticate(user, password);
       } catch (error) {
         // The cause goes into DETAIL (it comes from the backend query, never from the password; JWT-like text is cut anyway).
-        const cause = (error instanceof Error ? error.message : String(error)).replace(/eyJ[\w-]*\.[\w.-]*/g, "[token]");
-        decision = { ok: false, code: "XX000", message: "internal error in the emulator while checking the login", detail: cause };
+        const cause = (error instanceof Error ? error.message : String(error)).replace(
+          /eyJ[\w-]*\.[\w.-]*/g,
+          "[token]",
+        );
+        decision = {
+          ok: false,
+          code: "XX000",
+          message: "internal error in the emulator while checking the login",
+          detail: cause,
+        };
       }
       if (!decision.ok) {
         options.onLogin?.(false);
@@ -138,7 +157,9 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
       const parameters = { ...params, user: decision.roleName, database: params.database ?? user };
       backend.write(createStartupMessage({ majorVersion: 3, minorVersion: 0, parameters }));
       const client = connection.detach();
-      backend.once("data", (chunk: Buffer) => options.onLogin?.(chunk[0] === 0x52 && chunk.length >= 9 && chunk.readInt32BE(5) === 0));
+      backend.once("data", (chunk: Buffer) =>
+        options.onLogin?.(chunk[0] === 0x52 && chunk.length >= 9 && chunk.readInt32BE(5) === 0),
+      );
       client.on("error", () => backend.destroy());
       backend.on("error", () => client.destroy());
       client.on("close", () => backend.destroy());
@@ -164,7 +185,9 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
         onStartup: () => {
           if (!connection.secureSocket) {
             options.onLogin?.(false);
-            fail(connection, "28000", SSL_REQUIRED_MESSAGE, { hint: "Connect with TLS, e.g. sslmode=verify-full, or pg's ssl: { ca, rejectUnauthorized: true }." });
+            fail(connection, "28000", SSL_REQUIRED_MESSAGE, {
+              hint: "Connect with TLS, e.g. sslmode=verify-full, or pg's ssl: { ca, rejectUnauthorized: true }.",
+            });
             return true;
           }
           return false;

@@ -4,7 +4,16 @@
  * `node:crypto` directly because `emu.issueToken()` is synchronous and jose signs only
  * asynchronously; the header is RS256 with `kid` and `x5t` like Entra's.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, randomUUID, sign, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  type KeyObject,
+  randomBytes,
+  randomUUID,
+  sign,
+} from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { errors as joseErrors, jwtVerify } from "jose";
@@ -116,7 +125,11 @@ export class TokenIssuer {
    * (mode 0600) when missing: making a 2048-bit key takes 0.1–0.4 s on a busy 2-core machine,
    * too much for every start.
    */
-  static async create(defaultAudience: string = PUBLIC_CLOUD_RESOURCE, tenantId: string = EMULATOR_TENANT_ID, keyFile?: string): Promise<TokenIssuer> {
+  static async create(
+    defaultAudience: string = PUBLIC_CLOUD_RESOURCE,
+    tenantId: string = EMULATOR_TENANT_ID,
+    keyFile?: string,
+  ): Promise<TokenIssuer> {
     if (keyFile) {
       const pem = await readFile(keyFile, "utf8").catch(() => undefined);
       if (pem) {
@@ -140,7 +153,9 @@ export class TokenIssuer {
   issue(principal: TokenPrincipal, options: IssueTokenOptions = {}): IssuedToken {
     const now = Math.floor(Date.now() / 1000);
     const exp =
-      options.expiresAt !== undefined ? toSeconds(options.expiresAt) : now + Math.max(1, Math.round(options.lifetimeSeconds ?? 3600));
+      options.expiresAt !== undefined
+        ? toSeconds(options.expiresAt)
+        : now + Math.max(1, Math.round(options.lifetimeSeconds ?? 3600));
     const nbf = options.notBefore !== undefined ? toSeconds(options.notBefore) : Math.min(now, exp);
     const claims: EmulatorTokenClaims = {
       aud: options.audience ?? this.defaultAudience,
@@ -180,7 +195,14 @@ export class TokenIssuer {
    */
   issueFederatedToken(subject: string, lifetimeSeconds = 86_400): string {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { aud: [FEDERATED_TOKEN_AUDIENCE], iss: FEDERATED_TOKEN_ISSUER, sub: subject, iat: now, nbf: now, exp: now + lifetimeSeconds };
+    const claims = {
+      aud: [FEDERATED_TOKEN_AUDIENCE],
+      iss: FEDERATED_TOKEN_ISSUER,
+      sub: subject,
+      iat: now,
+      nbf: now,
+      exp: now + lifetimeSeconds,
+    };
     const header = { alg: "RS256", typ: "JWT", kid: this.kid };
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
     return `${signingInput}.${base64url(sign("sha256", Buffer.from(signingInput), this.privateKey))}`;
@@ -189,7 +211,11 @@ export class TokenIssuer {
   /** Checks a federated token made by {@link TokenIssuer.issueFederatedToken}; returns its subject. */
   async verifyFederatedToken(token: string): Promise<string | undefined> {
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ["RS256"], audience: FEDERATED_TOKEN_AUDIENCE, issuer: FEDERATED_TOKEN_ISSUER });
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        algorithms: ["RS256"],
+        audience: FEDERATED_TOKEN_AUDIENCE,
+        issuer: FEDERATED_TOKEN_ISSUER,
+      });
       return typeof payload.sub === "string" ? payload.sub : undefined;
     } catch {
       return undefined;
@@ -202,7 +228,11 @@ export class TokenIssuer {
   async verify(token: string, audiences: readonly string[], clockSkewSeconds = 0): Promise<VerifyResult> {
     const accepted = audiences.flatMap((a) => [a, a.endsWith("/") ? a.slice(0, -1) : `${a}/`]);
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ["RS256"], audience: accepted, clockTolerance: clockSkewSeconds });
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        algorithms: ["RS256"],
+        audience: accepted,
+        clockTolerance: clockSkewSeconds,
+      });
       if (typeof payload.oid !== "string" || typeof payload.exp !== "number") return { ok: false, reason: "format" };
       return { ok: true, claims: payload as EmulatorTokenClaims };
     } catch (error) {

@@ -140,7 +140,15 @@ interface PrincipalState {
 
 function emptyStats(): EmulatorStats {
   return {
-    tokenRequests: { total: 0, byPrincipal: {}, byPrincipalAndWay: {}, managedIdentityEndpoint: 0, credential: 0, az: 0, tokenEndpoint: 0 },
+    tokenRequests: {
+      total: 0,
+      byPrincipal: {},
+      byPrincipalAndWay: {},
+      managedIdentityEndpoint: 0,
+      credential: 0,
+      az: 0,
+      tokenEndpoint: 0,
+    },
     throttled: 0,
     failed: 0,
     logins: { ok: 0, refused: 0 },
@@ -220,7 +228,12 @@ export class TokenService {
     st.total++;
     st[way]++;
     st.byPrincipal[name] = (st.byPrincipal[name] ?? 0) + 1;
-    const byWay = (st.byPrincipalAndWay[name] ??= { managedIdentityEndpoint: 0, credential: 0, az: 0, tokenEndpoint: 0 });
+    const byWay = (st.byPrincipalAndWay[name] ??= {
+      managedIdentityEndpoint: 0,
+      credential: 0,
+      az: 0,
+      tokenEndpoint: 0,
+    });
     byWay[way]++;
 
     const s = this.state(name);

@@ -33,11 +33,15 @@ afterAll(async () => {
 describe("runs from any folder", () => {
   it("starts two backends at once from binaries in a 0700 folder, with an empty cache: one template, no leftovers", async () => {
     expect(statSync(closed).mode & 0o777).toBe(0o700);
-    const backends = await Promise.all([0, 1].map(() => PostgresBackend.start({ workDir: workDir(), embeddedBinariesRoot: projectNative, cacheDir })));
+    const backends = await Promise.all(
+      [0, 1].map(() => PostgresBackend.start({ workDir: workDir(), embeddedBinariesRoot: projectNative, cacheDir })),
+    );
     started.push(...backends);
     for (const backend of backends) {
       expect((await backend.query("select current_database() as db")).rows[0].db).toBe("postgres");
-      expect((await backend.query("select count(*)::int as n from pg_database where datname = 'appdb'")).rows[0].n).toBe(1);
+      expect(
+        (await backend.query("select count(*)::int as n from pg_database where datname = 'appdb'")).rows[0].n,
+      ).toBe(1);
     }
     expect(backends.filter((b) => b.startInfo.templateCreated).length).toBeGreaterThanOrEqual(1);
     const entries = readdirSync(cacheDir);

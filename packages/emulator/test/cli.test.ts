@@ -15,7 +15,11 @@ interface Result {
   stderr: string;
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Result> {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  onSpawn?: (child: ReturnType<typeof spawn>) => void,
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -75,7 +79,17 @@ console.log(JSON.stringify(Object.fromEntries(keys.map((k) => [k, process.env[k]
   });
 
   it("run --principal --token-lifetime and token: prints a token of that principal", async () => {
-    const result = await runCli(["run", "--principal", "alice@contoso.com", "--token-lifetime", "30", "--", process.execPath, cli, "token"]);
+    const result = await runCli([
+      "run",
+      "--principal",
+      "alice@contoso.com",
+      "--token-lifetime",
+      "30",
+      "--",
+      process.execPath,
+      cli,
+      "token",
+    ]);
     expect(result.code).toBe(0);
     const token = result.stdout.trim();
     const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
@@ -95,7 +109,13 @@ console.log(JSON.stringify(Object.fromEntries(keys.map((k) => [k, process.env[k]
     let printed = "";
     let cliChild: ReturnType<typeof spawn> | undefined;
     const pending = runCli(
-      ["run", "--", process.execPath, "-e", `console.log(process.env.PGSSLROOTCERT); setTimeout(() => {}, 60000); // ${marker}`],
+      [
+        "run",
+        "--",
+        process.execPath,
+        "-e",
+        `console.log(process.env.PGSSLROOTCERT); setTimeout(() => {}, 60000); // ${marker}`,
+      ],
       process.env,
       (c) => {
         cliChild = c;
@@ -127,9 +147,12 @@ console.log(JSON.stringify(Object.fromEntries(keys.map((k) => [k, process.env[k]
           .split("\n")
           .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
       ) as Record<string, string>;
-      const response = await fetch(`${env.IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=https://ossrdbms-aad.database.windows.net`, {
-        headers: { "X-IDENTITY-HEADER": env.IDENTITY_HEADER! },
-      });
+      const response = await fetch(
+        `${env.IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=https://ossrdbms-aad.database.windows.net`,
+        {
+          headers: { "X-IDENTITY-HEADER": env.IDENTITY_HEADER! },
+        },
+      );
       const { access_token: token } = (await response.json()) as { access_token: string };
       const pg = (await import("pg")).default;
       const client = new pg.Client({

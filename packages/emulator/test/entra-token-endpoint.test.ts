@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, startEmulator, type Emulator } from "../src/index.js";
+import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, type Emulator, startEmulator } from "../src/index.js";
 
 const execFileAsync = promisify(execFile);
 const fixture = fileURLToPath(new URL("./fixtures/entra-credential.mjs", import.meta.url));
@@ -16,7 +16,11 @@ afterAll(async () => {
 });
 
 /** Runs the fixture with only the emulator's variables plus `extra` (no Azure variables of this machine). */
-async function run(credential: string, extra: Record<string, string>, args: string[] = []): Promise<{ user?: string; error?: string }> {
+async function run(
+  credential: string,
+  extra: Record<string, string>,
+  args: string[] = [],
+): Promise<{ user?: string; error?: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES) delete env[name];
   Object.assign(env, emu.env, extra);
@@ -35,7 +39,9 @@ describe("Entra-like token endpoint", () => {
   });
 
   it("WorkloadIdentityCredential and a service principal's federated token", async () => {
-    expect(await run("workload", { ...(await emu.workloadIdentityEnv("reporting-app")), PGUSER: "reporting-app" })).toEqual({ user: "reporting-app" });
+    expect(
+      await run("workload", { ...(await emu.workloadIdentityEnv("reporting-app")), PGUSER: "reporting-app" }),
+    ).toEqual({ user: "reporting-app" });
   });
 
   it("ClientSecretCredential and EnvironmentCredential with the service principal's secret", async () => {

@@ -4,7 +4,12 @@ import type { Emulator } from "../src/index.js";
 export const SCOPE = "https://ossrdbms-aad.database.windows.net/.default";
 
 /** A pg client through the TLS front with real certificate verification. */
-export function client(emu: Emulator, user: string, password: string, ssl: pg.ClientConfig["ssl"] = { ca: emu.ca, rejectUnauthorized: true }): pg.Client {
+export function client(
+  emu: Emulator,
+  user: string,
+  password: string,
+  ssl: pg.ClientConfig["ssl"] = { ca: emu.ca, rejectUnauthorized: true },
+): pg.Client {
   const c = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user, password, ssl });
   c.on("error", () => undefined);
   return c;
@@ -23,7 +28,12 @@ export async function currentUser(emu: Emulator, user: string, password: string)
 }
 
 /** Logs in and expects a refusal; returns the error. */
-export async function refusal(emu: Emulator, user: string, password: string, ssl?: pg.ClientConfig["ssl"]): Promise<Error & { code?: string }> {
+export async function refusal(
+  emu: Emulator,
+  user: string,
+  password: string,
+  ssl?: pg.ClientConfig["ssl"],
+): Promise<Error & { code?: string }> {
   const c = client(emu, user, password, ssl);
   try {
     await c.connect();

@@ -3,8 +3,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { AzureCliCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, EmulatorCredentialError, startEmulator, type Emulator } from "../src/index.js";
-import { SCOPE, currentUser, refusal } from "./helpers.js";
+import {
+  AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES,
+  type Emulator,
+  EmulatorCredentialError,
+  startEmulator,
+} from "../src/index.js";
+import { currentUser, refusal, SCOPE } from "./helpers.js";
 
 const execFileAsync = promisify(execFile);
 const fixture = fileURLToPath(new URL("./fixtures/default-credential.mjs", import.meta.url));
@@ -26,7 +31,9 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function miRequest(query: string, header = emu.env.IDENTITY_HEADER!): Promise<Response> {
-  return fetch(`${emu.env.IDENTITY_ENDPOINT}?api-version=2019-08-01&${query}`, { headers: { "X-IDENTITY-HEADER": header } });
+  return fetch(`${emu.env.IDENTITY_ENDPOINT}?api-version=2019-08-01&${query}`, {
+    headers: { "X-IDENTITY-HEADER": header },
+  });
 }
 
 describe("managed identity endpoint", () => {
@@ -44,7 +51,9 @@ describe("managed identity endpoint", () => {
 
   it("honours AZURE_CLIENT_ID (client_id) to pick another managed identity", async () => {
     const billing = await emu.addPrincipal({ kind: "managedIdentity", name: "billing-api", assignment: "system" });
-    expect(billing.kind === "managedIdentity" && billing.resourceId).toMatch(/\/providers\/Microsoft\.Web\/sites\/billing-api$/);
+    expect(billing.kind === "managedIdentity" && billing.resourceId).toMatch(
+      /\/providers\/Microsoft\.Web\/sites\/billing-api$/,
+    );
     const clientId = billing.kind === "managedIdentity" ? billing.clientId : "";
     const { stdout } = await execFileAsync(process.execPath, [fixture], {
       env: childEnv({ AZURE_CLIENT_ID: clientId, PGUSER: billing.roleName }),
@@ -57,7 +66,11 @@ describe("managed identity endpoint", () => {
     const response = await miRequest(`resource=${encodeURIComponent(RESOURCE)}`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, string>;
-    expect(body).toMatchObject({ resource: RESOURCE, token_type: "Bearer", client_id: emu.principals.managedIdentity.clientId });
+    expect(body).toMatchObject({
+      resource: RESOURCE,
+      token_type: "Bearer",
+      client_id: emu.principals.managedIdentity.clientId,
+    });
     expect(body.expires_on).toMatch(/^\d+$/);
     expect(await currentUser(emu, "orders-api-identity", body.access_token!)).toBe("orders-api-identity");
     const other = (await (await miRequest("resource=https://management.azure.com")).json()) as Record<string, string>;
@@ -75,7 +88,9 @@ describe("managed identity endpoint", () => {
   it("throttles beyond 5 concurrent requests with HTTP 429", async () => {
     emu.resetStats();
     emu.configurePrincipal("orders-api-identity", { latencyMs: 400 });
-    const statuses = await Promise.all(Array.from({ length: 8 }, () => miRequest(`resource=${RESOURCE}`).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, () => miRequest(`resource=${RESOURCE}`).then((r) => r.status)),
+    );
     emu.configurePrincipal("orders-api-identity", { latencyMs: 0 });
     expect(statuses.filter((s) => s === 200)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(3);
@@ -85,7 +100,10 @@ describe("managed identity endpoint", () => {
 
   it("throttles beyond 20 requests per second with HTTP 429", async () => {
     // A fresh identity: its one-second window is empty (no waiting for the previous tests' window).
-    const fresh = await emu.addPrincipal({ kind: "managedIdentity", name: "throttle-per-second" }, { createRole: false });
+    const fresh = await emu.addPrincipal(
+      { kind: "managedIdentity", name: "throttle-per-second" },
+      { createRole: false },
+    );
     const clientId = fresh.kind === "managedIdentity" ? fresh.clientId : "";
     const statuses: number[] = [];
     for (let i = 0; i < 25; i++) statuses.push((await miRequest(`resource=${RESOURCE}&client_id=${clientId}`)).status);
@@ -129,8 +147,12 @@ describe("in-process credential", () => {
   });
 
   it("maps the scope to the audience", async () => {
-    const { token } = await emu.credential("alice@contoso.com").getToken("https://ossrdbms-aad.database.usgovcloudapi.net/.default");
-    expect(JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).aud).toBe("https://ossrdbms-aad.database.usgovcloudapi.net");
+    const { token } = await emu
+      .credential("alice@contoso.com")
+      .getToken("https://ossrdbms-aad.database.usgovcloudapi.net/.default");
+    expect(JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).aud).toBe(
+      "https://ossrdbms-aad.database.usgovcloudapi.net",
+    );
   });
 });
 
@@ -158,7 +180,14 @@ describe("stand-in az for AzureCliCredential", () => {
 
   it("can serve another principal", async () => {
     const az = await emu.createAzStandIn({ principal: "reporting-app" });
-    const { stdout } = await execFileAsync(az.path, ["account", "get-access-token", "--output", "json", "--resource", RESOURCE]);
+    const { stdout } = await execFileAsync(az.path, [
+      "account",
+      "get-access-token",
+      "--output",
+      "json",
+      "--resource",
+      RESOURCE,
+    ]);
     const body = JSON.parse(stdout);
     expect(body.tokenType).toBe("Bearer");
     expect(typeof body.expires_on).toBe("number");

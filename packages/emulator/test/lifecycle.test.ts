@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import { describe, expect, it } from "vitest";
 import { dirname } from "node:path";
+import { describe, expect, it } from "vitest";
 import { freePort, resolvePostgresBinaries } from "../src/backend.js";
 import { startEmulator } from "../src/index.js";
 import { currentUser } from "./helpers.js";
@@ -44,11 +44,19 @@ describe("lifecycle", () => {
 
   it("ignores the PG* variables of its own process (e.g. emu.env copied into process.env)", async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { PGSSLMODE: "verify-full", PGHOST: "nowhere.invalid", PGPORT: "1", PGDATABASE: "nope", PGUSER: "nobody" });
+    Object.assign(process.env, {
+      PGSSLMODE: "verify-full",
+      PGHOST: "nowhere.invalid",
+      PGPORT: "1",
+      PGDATABASE: "nope",
+      PGUSER: "nobody",
+    });
     try {
       const emu = await startEmulator();
       try {
-        expect(await currentUser(emu, "alice@contoso.com", emu.issueToken("alice@contoso.com"))).toBe("alice@contoso.com");
+        expect(await currentUser(emu, "alice@contoso.com", emu.issueToken("alice@contoso.com"))).toBe(
+          "alice@contoso.com",
+        );
         await emu.addPrincipal({ kind: "user", name: "erin@contoso.com" });
         expect(await currentUser(emu, "erin@contoso.com", emu.issueToken("erin@contoso.com"))).toBe("erin@contoso.com");
       } finally {

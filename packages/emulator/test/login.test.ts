@@ -1,18 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { once } from "node:events";
 import net from "node:net";
 import tls from "node:tls";
 import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCertificates } from "../src/certificates.js";
 import {
+  type Emulator,
   EXPIRED_TOKEN_MESSAGE,
   INVALID_FORMAT_MESSAGE,
-  SSL_REQUIRED_MESSAGE,
   invalidAudienceMessage,
+  SSL_REQUIRED_MESSAGE,
   startEmulator,
-  type Emulator,
 } from "../src/index.js";
-import { SCOPE, client, currentUser, refusal, waitForActiveQuery } from "./helpers.js";
+import { client, currentUser, refusal, SCOPE, waitForActiveQuery } from "./helpers.js";
 
 let emu: Emulator;
 
@@ -70,13 +70,21 @@ describe("logins through the TLS front", () => {
     expect(header).toMatchObject({ alg: "RS256", typ: "JWT" });
     expect(typeof header.kid).toBe("string");
     const user = claims(emu.issueToken("alice@contoso.com"));
-    expect(user).toMatchObject({ aud: "https://ossrdbms-aad.database.windows.net", ver: "1.0", upn: "alice@contoso.com", unique_name: "alice@contoso.com", tid: emu.tenantId });
+    expect(user).toMatchObject({
+      aud: "https://ossrdbms-aad.database.windows.net",
+      ver: "1.0",
+      upn: "alice@contoso.com",
+      unique_name: "alice@contoso.com",
+      tid: emu.tenantId,
+    });
     expect(user.iss).toBe(`https://sts.windows.net/${emu.tenantId}/`);
     expect(user.oid).toBe(emu.principals.user.oid);
     const mi = claims(emu.issueToken("orders-api-identity"));
     expect(mi.upn).toBeUndefined();
     expect(mi.appid).toBe(emu.principals.managedIdentity.clientId);
-    expect(mi.xms_mirid).toMatch(/\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/orders-api-identity$/);
+    expect(mi.xms_mirid).toMatch(
+      /\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/orders-api-identity$/,
+    );
     const sp = claims(emu.issueToken("reporting-app"));
     expect(sp.upn).toBeUndefined();
     expect(sp.appid).toBe(emu.principals.servicePrincipal.clientId);
@@ -86,7 +94,10 @@ describe("logins through the TLS front", () => {
 
 describe("refusals with Azure's messages", () => {
   it("refuses an expired token: Azure's exact text, the emulator's help in HINT", async () => {
-    const token = emu.issueToken("alice@contoso.com", { expiresAt: Date.now() - 60_000, notBefore: Date.now() - 3_600_000 });
+    const token = emu.issueToken("alice@contoso.com", {
+      expiresAt: Date.now() - 60_000,
+      notBefore: Date.now() - 3_600_000,
+    });
     const error = (await refusal(emu, "alice@contoso.com", token)) as pg.DatabaseError;
     expect(error.code).toBe("28000");
     expect(error.message).toBe(EXPIRED_TOKEN_MESSAGE);
@@ -98,8 +109,12 @@ describe("refusals with Azure's messages", () => {
     const error = await refusal(emu, "alice@contoso.com", token);
     expect(error.code).toBe("28000");
     expect(error.message).toBe(invalidAudienceMessage("https://ossrdbms-aad.database.windows.net"));
-    expect((error as pg.DatabaseError).hint).toBe('Request the token with the scope "https://ossrdbms-aad.database.windows.net/.default".');
-    expect(error.message).toContain('Please acquire a new token for the resource "https://ossrdbms-aad.database.windows.net".');
+    expect((error as pg.DatabaseError).hint).toBe(
+      'Request the token with the scope "https://ossrdbms-aad.database.windows.net/.default".',
+    );
+    expect(error.message).toContain(
+      'Please acquire a new token for the resource "https://ossrdbms-aad.database.windows.net".',
+    );
   });
 
   it("refuses another principal's token without printing the token", async () => {
@@ -137,7 +152,10 @@ describe("refusals with Azure's messages", () => {
 
   it("fails TLS verification with the wrong CA", async () => {
     const other = await createCertificates();
-    const error = await refusal(emu, "alice@contoso.com", emu.issueToken("alice@contoso.com"), { ca: other.caCert, rejectUnauthorized: true });
+    const error = await refusal(emu, "alice@contoso.com", emu.issueToken("alice@contoso.com"), {
+      ca: other.caCert,
+      rejectUnauthorized: true,
+    });
     // The code, not Node's message (Node 24 adds a hint to the message).
     // The other CA has the same name as the server's issuer, so OpenSSL finds it and the signature check fails.
     expect(error.code).toBe("CERT_SIGNATURE_FAILURE");
@@ -179,7 +197,14 @@ describe("sessions", () => {
     );
     c.query(sleeping);
     await waitForActiveQuery(emu, "alice@contoso.com", "select pg_sleep(30)");
-    const canceller = new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: "alice@contoso.com", password: "unused", ssl: { ca: emu.ca } });
+    const canceller = new pg.Client({
+      host: emu.host,
+      port: emu.port,
+      database: emu.database,
+      user: "alice@contoso.com",
+      password: "unused",
+      ssl: { ca: emu.ca },
+    });
     // pg's Client#cancel sends a 16-byte CancelRequest with the backend's key data on a new socket.
     (canceller as unknown as { cancel(client: pg.Client, query: pg.Query): void }).cancel(c, sleeping);
     expect(await outcome).toMatchObject({ code: "57014" });

@@ -19,14 +19,17 @@ describe("pg-gateway internals the TLS front relies on", () => {
 
   it("has the methods FrontConnection calls or overrides", () => {
     for (const method of ["upgradeToTls", "createSocketHandlers", "removeSocketHandlers", "detach", "sendError"]) {
-      expect(typeof (PostgresConnection.prototype as unknown as Record<string, unknown>)[method], method).toBe("function");
+      expect(typeof (PostgresConnection.prototype as unknown as Record<string, unknown>)[method], method).toBe(
+        "function",
+      );
     }
   });
 
   it("answers an SSLRequest by calling this.upgradeToTls and keeps socket, secureSocket, tlsInfo and hasStarted as fields", () => {
     // dist/index.mjs is minified: match the shapes, not the formatting.
     expect(source).toMatch(/this\.upgradeToTls\(this\.options\.tls\)/);
-    for (const field of ["socket", "secureSocket", "tlsInfo", "hasStarted"]) expect(source, field).toMatch(new RegExp(`this\\.${field}\\s*=`));
+    for (const field of ["socket", "secureSocket", "tlsInfo", "hasStarted"])
+      expect(source, field).toMatch(new RegExp(`this\\.${field}\\s*=`));
     expect(source).toMatch(/createSocketHandlers\((\w+)\)\{\1\.on\("data",this\.boundDataHandler\)\}/);
     expect(source).toMatch(/removeSocketHandlers\((\w+)\)\{\1\.off\("data",this\.boundDataHandler\)\}/);
   });

@@ -11,10 +11,12 @@ function query(sql: string): Buffer {
 
 describe("SECURITY LABEL rewriting in the TLS front", () => {
   it("rewrites quoted and unquoted role names, escaped quotes, NULL, with or without FOR", () => {
-    expect(rewriteSecurityLabels(`SECURITY LABEL FOR "pgaadauth" ON ROLE "O""Brien" IS 'aadauth,oid=x,type=user'`)).toBe(
-      `SELECT pg_catalog.pgaadauth_emulator_security_label('O"Brien', 'aadauth,oid=x,type=user')`,
+    expect(
+      rewriteSecurityLabels(`SECURITY LABEL FOR "pgaadauth" ON ROLE "O""Brien" IS 'aadauth,oid=x,type=user'`),
+    ).toBe(`SELECT pg_catalog.pgaadauth_emulator_security_label('O"Brien', 'aadauth,oid=x,type=user')`);
+    expect(rewriteSecurityLabels(`security label on role Etl_Job is NULL;`)).toBe(
+      `SELECT pg_catalog.pgaadauth_emulator_security_label('etl_job', NULL);`,
     );
-    expect(rewriteSecurityLabels(`security label on role Etl_Job is NULL;`)).toBe(`SELECT pg_catalog.pgaadauth_emulator_security_label('etl_job', NULL);`);
     expect(rewriteSecurityLabels(`SECURITY LABEL FOR pgaadauth ON ROLE "it's" IS 'a''b'`)).toBe(
       `SELECT pg_catalog.pgaadauth_emulator_security_label('it''s', 'a''b')`,
     );
@@ -35,7 +37,9 @@ describe("SECURITY LABEL rewriting in the TLS front", () => {
     const first = rewriter.push(all.subarray(0, plain.length + 3));
     const second = rewriter.push(all.subarray(plain.length + 3));
     expect(first.equals(plain)).toBe(true);
-    expect(second.toString("utf8", 5, second.length - 1)).toBe(`SELECT pg_catalog.pgaadauth_emulator_security_label('r', 'aadauth,oid=x,type=user')`);
+    expect(second.toString("utf8", 5, second.length - 1)).toBe(
+      `SELECT pg_catalog.pgaadauth_emulator_security_label('r', 'aadauth,oid=x,type=user')`,
+    );
     expect(second.readInt32BE(1)).toBe(second.length - 1);
   });
 });

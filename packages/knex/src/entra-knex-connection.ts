@@ -3,13 +3,13 @@ import {
   assertTokenCredential,
   createEntraTokenSource,
   EntraAuthError,
-  resolveRoleName,
   type GetEntraTokenPasswordOptions,
   type RoleNameOptions,
+  resolveRoleName,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 import { expirationChecker } from "./expiration-checker.js";
-import { pgTlsOptions, type EntraTlsSettings, type PgTlsOptions } from "./pg-tls-options.js";
+import { type EntraTlsSettings, type PgTlsOptions, pgTlsOptions } from "./pg-tls-options.js";
 
 /**
  * The part of Knex's pg connection settings this package passes through (`database`, `port`,
@@ -92,16 +92,38 @@ export function entraKnexConnection(
 ): () => Promise<EntraKnexConnection> {
   assertTokenCredential(credential, "entraKnexConnection");
   assertRoleNameOptions(settings);
-  const { connection = {}, username, fallbackUsername, sslmode, sslrootcert, allowPlaintextLoopback, ...tokenOptions } = settings;
+  const {
+    connection = {},
+    username,
+    fallbackUsername,
+    sslmode,
+    sslrootcert,
+    allowPlaintextLoopback,
+    ...tokenOptions
+  } = settings;
   const host = (connection.host ?? process.env.PGHOST ?? "").trim();
-  if (host === "") throw new EntraAuthError("INVALID_OPTION", "entraKnexConnection: set connection.host (or PGHOST) to the server's host name.");
+  if (host === "")
+    throw new EntraAuthError(
+      "INVALID_OPTION",
+      "entraKnexConnection: set connection.host (or PGHOST) to the server's host name.",
+    );
   // connection.ssl: false is plaintext, under the same rule as sslmode "disable".
-  const ssl = connection.ssl === false ? plaintext(host, allowPlaintextLoopback) : (connection.ssl ?? pgTlsOptions({ sslmode, sslrootcert, allowPlaintextLoopback }, host));
+  const ssl =
+    connection.ssl === false
+      ? plaintext(host, allowPlaintextLoopback)
+      : (connection.ssl ?? pgTlsOptions({ sslmode, sslrootcert, allowPlaintextLoopback }, host));
   const source = createEntraTokenSource(credential, { ...tokenOptions, host });
   return async () => {
     const { token, expiresOnTimestamp } = await source.getAccessToken();
     const { roleName } = resolveRoleName(token, { username, fallbackUsername });
-    return { ...connection, host, user: roleName, password: token, ssl, expirationChecker: expirationChecker(expiresOnTimestamp) };
+    return {
+      ...connection,
+      host,
+      user: roleName,
+      password: token,
+      ssl,
+      expirationChecker: expirationChecker(expiresOnTimestamp),
+    };
   };
 }
 

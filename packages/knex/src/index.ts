@@ -3,15 +3,16 @@
  *
  * @packageDocumentation
  */
-export {
-  entraKnexConnection,
-  type EntraKnexConnection,
-  type EntraKnexConnectionSettings,
-  type KnexPgConnectionLike,
-} from "./entra-knex-connection.js";
-export type { EntraTlsSettings, PgTlsOptions } from "./pg-tls-options.js";
+
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
   type GetEntraTokenPasswordOptions,
 } from "@azure/postgresql-auth-core";
+export {
+  type EntraKnexConnection,
+  type EntraKnexConnectionSettings,
+  entraKnexConnection,
+  type KnexPgConnectionLike,
+} from "./entra-knex-connection.js";
+export type { EntraTlsSettings, PgTlsOptions } from "./pg-tls-options.js";

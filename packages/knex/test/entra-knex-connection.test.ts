@@ -1,6 +1,6 @@
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { entraKnexConnection } from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 const host = "myserver.postgres.database.azure.com";
 
@@ -17,7 +17,9 @@ describe("entraKnexConnection", () => {
     vi.useFakeTimers({ now: Date.parse("2026-01-01T00:00:00Z") }); // a real date: the core reads small timestamps as seconds
     const accessToken = tokenFor(alice);
     const credential = fakeCredential(() => accessToken);
-    const provider = entraKnexConnection(credential, { connection: { host, database: "appdb", application_name: "orders" } });
+    const provider = entraKnexConnection(credential, {
+      connection: { host, database: "appdb", application_name: "orders" },
+    });
     const [connection] = await Promise.all([provider(), provider()]);
     expect(connection).toEqual({
       host,
@@ -39,25 +41,40 @@ describe("entraKnexConnection", () => {
     const credential = fakeCredential(() => tokenFor(alice));
     const connection = await entraKnexConnection(credential, { username: "db-readers" })();
     expect(connection).toMatchObject({ host: "db.postgres.database.usgovcloudapi.net", user: "db-readers" });
-    expect(credential.calls.map((c) => c.scopes)).toEqual([["https://ossrdbms-aad.database.usgovcloudapi.net/.default"]]);
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+    ]);
   });
 
   it("fails at set-up without a credential or a host", () => {
     expect(() => entraKnexConnection(null as never, { connection: { host } })).toThrowError(
       expect.objectContaining({ code: "CREDENTIAL_REQUIRED", message: expect.stringContaining("entraKnexConnection") }),
     );
-    expect(() => entraKnexConnection(fakeCredential(() => null))).toThrowError(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/PGHOST/) }));
+    expect(() => entraKnexConnection(fakeCredential(() => null))).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/PGHOST/) }),
+    );
   });
 
   it("refuses plaintext (ssl: false or PGSSLMODE=disable) at set-up, except on loopback with the opt-out", () => {
     const credential = fakeCredential(() => tokenFor(alice));
     expect(() => entraKnexConnection(credential, { connection: { host, ssl: false } })).toThrowError(
-      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/connection\.ssl is false.*allowPlaintextLoopback/) }),
+      expect.objectContaining({
+        code: "INVALID_OPTION",
+        message: expect.stringMatching(/connection\.ssl is false.*allowPlaintextLoopback/),
+      }),
     );
     vi.stubEnv("PGSSLMODE", "disable");
-    expect(() => entraKnexConnection(credential, { connection: { host } })).toThrowError(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/PGSSLMODE/) }));
-    expect(() => entraKnexConnection(credential, { connection: { host: "localhost" }, allowPlaintextLoopback: true })).not.toThrow();
-    expect(() => entraKnexConnection(credential, { connection: { host: "localhost", ssl: false } })).toThrowError(expect.objectContaining({ code: "INVALID_OPTION" }));
-    expect(() => entraKnexConnection(credential, { connection: { host: "127.0.0.1", ssl: false }, allowPlaintextLoopback: true })).not.toThrow();
+    expect(() => entraKnexConnection(credential, { connection: { host } })).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/PGSSLMODE/) }),
+    );
+    expect(() =>
+      entraKnexConnection(credential, { connection: { host: "localhost" }, allowPlaintextLoopback: true }),
+    ).not.toThrow();
+    expect(() => entraKnexConnection(credential, { connection: { host: "localhost", ssl: false } })).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION" }),
+    );
+    expect(() =>
+      entraKnexConnection(credential, { connection: { host: "127.0.0.1", ssl: false }, allowPlaintextLoopback: true }),
+    ).not.toThrow();
   });
 });

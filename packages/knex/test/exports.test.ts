@@ -1,10 +1,13 @@
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
 import { loadPackageExports } from "@azure-postgresql-auth/test-support";
+import { describe, expect, it } from "vitest";
 
 describe("@azure/postgresql-auth-knex exports", () => {
   it("loads through import and require with the same export list", () => {
-    const { esm, cjs } = loadPackageExports("@azure/postgresql-auth-knex", fileURLToPath(new URL("..", import.meta.url)));
+    const { esm, cjs } = loadPackageExports(
+      "@azure/postgresql-auth-knex",
+      fileURLToPath(new URL("..", import.meta.url)),
+    );
     const expected = ["EntraAuthError", "entraKnexConnection"];
     expect(esm).toEqual(expected);
     expect(cjs).toEqual(expected);

@@ -12,7 +12,10 @@ describe("built package", () => {
         const code = readFileSync(new URL(file, folder), "utf8").replace(/\/\*[\s\S]*?\*\//g, ""); // TSDoc examples import drivers
         const specifiers = [...code.matchAll(/(?:from\s+|require\(|import\()\s*["']([^"']+)["']/g)].map((m) => m[1]!);
         const external = specifiers.filter((s) => !s.startsWith("."));
-        expect(external.filter((s) => s !== "@azure/postgresql-auth-core" && !s.startsWith("node:")), `${format}/${file}`).toEqual([]);
+        expect(
+          external.filter((s) => s !== "@azure/postgresql-auth-core" && !s.startsWith("node:")),
+          `${format}/${file}`,
+        ).toEqual([]);
       }
     }
   });

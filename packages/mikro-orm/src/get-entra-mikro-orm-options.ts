@@ -2,13 +2,13 @@ import {
   assertRoleNameOptions,
   assertTokenCredential,
   EntraAuthError,
-  resolveRoleName,
   type GetEntraTokenPasswordOptions,
   type RoleNameOptions,
+  resolveRoleName,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
-import { entraMikroOrmPassword, type EntraDynamicPassword } from "./entra-mikro-orm-password.js";
-import { pgTlsOptions, type EntraTlsSettings, type PgTlsOptions } from "./pg-tls-options.js";
+import { type EntraDynamicPassword, entraMikroOrmPassword } from "./entra-mikro-orm-password.js";
+import { type EntraTlsSettings, type PgTlsOptions, pgTlsOptions } from "./pg-tls-options.js";
 
 /**
  * Settings of {@link getEntraMikroOrmOptions}: host, role name rules, TLS and the token options
@@ -70,7 +70,11 @@ export async function getEntraMikroOrmOptions(
   assertRoleNameOptions(settings);
   const { sslmode, sslrootcert, allowPlaintextLoopback, username, fallbackUsername, ...tokenOptions } = settings;
   const host = (settings.host ?? process.env.PGHOST ?? "").trim();
-  if (host === "") throw new EntraAuthError("INVALID_OPTION", "getEntraMikroOrmOptions: set the host option (or PGHOST) to the server's host name.");
+  if (host === "")
+    throw new EntraAuthError(
+      "INVALID_OPTION",
+      "getEntraMikroOrmOptions: set the host option (or PGHOST) to the server's host name.",
+    );
   const ssl = pgTlsOptions({ sslmode, sslrootcert, allowPlaintextLoopback }, host);
   const password = entraMikroOrmPassword(credential, { ...tokenOptions, host });
   // The token is needed only when the role name has to come from it (an explicit username wins).

@@ -39,10 +39,17 @@ const modes: readonly string[] = ["disable", "allow", "prefer", "require", "veri
 const loopback = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
 
 /** pg's `ssl` from libpq's rules: verified by default; plaintext only for loopback, on request. */
-export function pgTlsOptions(settings: EntraTlsSettings, host: string, env: Record<string, string | undefined> = process.env): PgTlsOptions | false {
+export function pgTlsOptions(
+  settings: EntraTlsSettings,
+  host: string,
+  env: Record<string, string | undefined> = process.env,
+): PgTlsOptions | false {
   const modeFrom = settings.sslmode !== undefined ? "the sslmode option" : "the PGSSLMODE environment variable";
-  const mode = String(settings.sslmode ?? env.PGSSLMODE ?? "verify-full").trim().toLowerCase();
-  if (!modes.includes(mode)) throw new EntraAuthError("INVALID_OPTION", `${modeFrom} must be one of ${modes.join(", ")} (got "${mode}").`);
+  const mode = String(settings.sslmode ?? env.PGSSLMODE ?? "verify-full")
+    .trim()
+    .toLowerCase();
+  if (!modes.includes(mode))
+    throw new EntraAuthError("INVALID_OPTION", `${modeFrom} must be one of ${modes.join(", ")} (got "${mode}").`);
   if (mode === "disable" || mode === "allow" || mode === "prefer") {
     if (settings.allowPlaintextLoopback === true && (loopback.test(host) || host.startsWith("/"))) return false;
     throw new EntraAuthError(
@@ -57,7 +64,8 @@ export function pgTlsOptions(settings: EntraTlsSettings, host: string, env: Reco
     try {
       ssl.ca = readFileSync(rootCert, "utf8");
     } catch (cause) {
-      const from = settings.sslrootcert !== undefined ? "the sslrootcert option" : "the PGSSLROOTCERT environment variable";
+      const from =
+        settings.sslrootcert !== undefined ? "the sslrootcert option" : "the PGSSLROOTCERT environment variable";
       throw new EntraAuthError("INVALID_OPTION", `Cannot read the CA file named by ${from} (${rootCert}).`, { cause });
     }
   }

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { entraMikroOrmPassword, getEntraMikroOrmOptions } from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 const host = "myserver.postgres.database.azure.com";
 const managedIdentity = {
@@ -39,7 +39,10 @@ describe("entraMikroOrmPassword", () => {
   it("a token handed out close to its expiry does not read as expired at once (Knex would throw)", async () => {
     vi.useFakeTimers({ now: Date.parse("2026-01-01T00:00:00Z") }); // a real date: the core reads small timestamps as seconds
     const accessToken = tokenFor(alice, 8_000);
-    const { expirationChecker } = await entraMikroOrmPassword(fakeCredential(() => accessToken), { cache: false })();
+    const { expirationChecker } = await entraMikroOrmPassword(
+      fakeCredential(() => accessToken),
+      { cache: false },
+    )();
     expect(expirationChecker()).toBe(false);
     vi.setSystemTime(accessToken.expiresOnTimestamp - 2_000); // the last quarter
     expect(expirationChecker()).toBe(true);
@@ -48,11 +51,15 @@ describe("entraMikroOrmPassword", () => {
   it("binds the host's cloud: a US Government host gets its scope", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
     await entraMikroOrmPassword(credential, { host: "db.postgres.database.usgovcloudapi.net" })();
-    expect(credential.calls.map((c) => c.scopes)).toEqual([["https://ossrdbms-aad.database.usgovcloudapi.net/.default"]]);
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+    ]);
   });
 
   it("fails at set-up without a credential", () => {
-    expect(() => entraMikroOrmPassword(null as never)).toThrowError(expect.objectContaining({ code: "CREDENTIAL_REQUIRED" }));
+    expect(() => entraMikroOrmPassword(null as never)).toThrowError(
+      expect.objectContaining({ code: "CREDENTIAL_REQUIRED" }),
+    );
   });
 });
 
@@ -78,24 +85,35 @@ describe("getEntraMikroOrmOptions", () => {
     expect(options.user).toBe("db-readers");
     expect(credential.calls).toHaveLength(0);
     await options.password();
-    expect(credential.calls.map((c) => c.scopes)).toEqual([["https://ossrdbms-aad.database.usgovcloudapi.net/.default"]]);
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+    ]);
   });
 
   it("fails at set-up without a credential or a host", async () => {
-    await expect(getEntraMikroOrmOptions(null as never, { host })).rejects.toMatchObject({ code: "CREDENTIAL_REQUIRED" });
-    await expect(getEntraMikroOrmOptions(fakeCredential(() => tokenFor(alice)))).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGHOST/ });
+    await expect(getEntraMikroOrmOptions(null as never, { host })).rejects.toMatchObject({
+      code: "CREDENTIAL_REQUIRED",
+    });
+    await expect(getEntraMikroOrmOptions(fakeCredential(() => tokenFor(alice)))).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: /PGHOST/,
+    });
   });
 
   it("TLS: PGSSLROOTCERT is read, plaintext modes are refused except on loopback with the opt-out", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
     const ssl = async (settings: object) =>
-      (await getEntraMikroOrmOptions(credential, { host, username: "alice@contoso.com", ...settings })).driverOptions.connection.ssl;
+      (await getEntraMikroOrmOptions(credential, { host, username: "alice@contoso.com", ...settings })).driverOptions
+        .connection.ssl;
     const file = join(mkdtempSync(join(tmpdir(), "ca-")), "ca.pem");
     writeFileSync(file, "fake-ca");
     vi.stubEnv("PGSSLROOTCERT", file);
     expect(await ssl({})).toEqual({ rejectUnauthorized: true, ca: "fake-ca" });
     vi.stubEnv("PGSSLMODE", "disable");
-    await expect(ssl({})).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGSSLMODE.*allowPlaintextLoopback/ });
+    await expect(ssl({})).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: /PGSSLMODE.*allowPlaintextLoopback/,
+    });
     await expect(ssl({ allowPlaintextLoopback: true })).rejects.toMatchObject({ code: "INVALID_OPTION" });
     expect(await ssl({ host: "127.0.0.1", allowPlaintextLoopback: true })).toBe(false);
   });

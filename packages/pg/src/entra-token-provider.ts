@@ -104,11 +104,14 @@ function insecureConnectionRefusal(
   parameters: PgConnectionParametersLike | undefined,
   allowInsecureLoopback: boolean,
 ): EntraAuthError | undefined {
-  if (typeof parameters !== "object" || parameters === null || !("ssl" in parameters) || parameters.ssl) return undefined;
+  if (typeof parameters !== "object" || parameters === null || !("ssl" in parameters) || parameters.ssl)
+    return undefined;
   const host = typeof parameters.host === "string" ? parameters.host : "localhost";
   const loopback = isLoopback(host);
   if (allowInsecureLoopback && loopback) return undefined;
-  const where = host.startsWith("/") ? `the Unix socket in ${host}` : `${host}${parameters.port ? `:${parameters.port}` : ""}`;
+  const where = host.startsWith("/")
+    ? `the Unix socket in ${host}`
+    : `${host}${parameters.port ? `:${parameters.port}` : ""}`;
   const fromEnv = process.env.PGSSLMODE === "disable" ? " (PGSSLMODE=disable is set in the environment)" : "";
   return new EntraAuthError(
     "INSECURE_CONNECTION",
@@ -123,5 +126,11 @@ function insecureConnectionRefusal(
 
 function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  return h.startsWith("/") || h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  return (
+    h.startsWith("/") ||
+    h === "localhost" ||
+    h.endsWith(".localhost") ||
+    h === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+  );
 }

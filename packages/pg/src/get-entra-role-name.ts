@@ -1,10 +1,10 @@
 import {
-  assertTokenCredential,
   assertRoleNameOptions,
+  assertTokenCredential,
   createEntraTokenSource,
-  resolveRoleName,
   type GetEntraTokenPasswordOptions,
   type RoleNameOptions,
+  resolveRoleName,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 

@@ -3,13 +3,7 @@
  *
  * @packageDocumentation
  */
-export {
-  entraTokenProvider,
-  type EntraPasswordFunction,
-  type EntraTokenProviderOptions,
-} from "./entra-token-provider.js";
-export { getEntraRoleName, type GetEntraRoleNameOptions } from "./get-entra-role-name.js";
-export type { PgConnectionParametersLike } from "./pg-connection-parameters-like.js";
+
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
@@ -17,3 +11,10 @@ export {
   type EntraTokenEvent,
   type GetEntraTokenPasswordOptions,
 } from "@azure/postgresql-auth-core";
+export {
+  type EntraPasswordFunction,
+  type EntraTokenProviderOptions,
+  entraTokenProvider,
+} from "./entra-token-provider.js";
+export { type GetEntraRoleNameOptions, getEntraRoleName } from "./get-entra-role-name.js";
+export type { PgConnectionParametersLike } from "./pg-connection-parameters-like.js";

@@ -1,7 +1,7 @@
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { EntraAuthError, entraTokenProvider, getEntraRoleName, type EntraPasswordFunction } from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
+import { EntraAuthError, type EntraPasswordFunction, entraTokenProvider, getEntraRoleName } from "../src/index.js";
 
 describe("entraTokenProvider", () => {
   it("resolves to the credential's token, from the cache by default", async () => {
@@ -42,7 +42,9 @@ describe("entraTokenProvider", () => {
 
   it("uses the scope option over the host, as a string or an array", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
-    await entraTokenProvider(credential, { scope: "api://custom/.default" })({ host: "db.postgres.database.usgovcloudapi.net" });
+    await entraTokenProvider(credential, { scope: "api://custom/.default" })({
+      host: "db.postgres.database.usgovcloudapi.net",
+    });
     await entraTokenProvider(credential, { scope: ["a/.default"], tenantId: "t" })();
     expect(credential.calls).toEqual([
       { scopes: ["api://custom/.default"], options: { abortSignal: expect.any(AbortSignal) } },
@@ -53,9 +55,12 @@ describe("entraTokenProvider", () => {
   it("fails at the factory call without a credential", () => {
     expect(() => entraTokenProvider(undefined as never)).toThrowError(/credential is required/);
     expect(() => entraTokenProvider({} as never)).toThrowError(/credential is required/);
-    expect(() => entraTokenProvider(fakeCredential(() => null), { scope: [] })).toThrowError(
-      expect.objectContaining({ code: "INVALID_SCOPE" }),
-    );
+    expect(() =>
+      entraTokenProvider(
+        fakeCredential(() => null),
+        { scope: [] },
+      ),
+    ).toThrowError(expect.objectContaining({ code: "INVALID_SCOPE" }));
   });
 
   it("rejects with a typed error when the credential fails", async () => {
@@ -95,7 +100,9 @@ describe("entraTokenProvider", () => {
     }
     expect(credential.calls).toHaveLength(0);
     await expect(password({ host: "db.postgres.database.azure.com", ssl: true })).resolves.toEqual(expect.any(String));
-    await expect(password({ host: "db.postgres.database.azure.com", ssl: { rejectUnauthorized: true } })).resolves.toEqual(expect.any(String));
+    await expect(
+      password({ host: "db.postgres.database.azure.com", ssl: { rejectUnauthorized: true } }),
+    ).resolves.toEqual(expect.any(String));
     await expect(password()).resolves.toEqual(expect.any(String)); // pg < 8.19: nothing known, nothing refused
   });
 
@@ -110,16 +117,25 @@ describe("entraTokenProvider", () => {
       message: expect.stringContaining("allowInsecureLoopback only applies to a server on this machine"),
     });
     expect(() => entraTokenProvider(credential, { allowInsecureLoopback: "yes" as never })).toThrowError(
-      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("allowInsecureLoopback option must be a boolean") }),
+      expect.objectContaining({
+        code: "INVALID_OPTION",
+        message: expect.stringContaining("allowInsecureLoopback option must be a boolean"),
+      }),
     );
   });
 
   it("refuses options: null and tenantId: 72 at the factory call with INVALID_OPTION", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
-    expect(() => entraTokenProvider(credential, null as never)).toThrowError(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("options argument must be an object") }));
-    expect(() => entraTokenProvider(credential, { tenantId: 72 as never })).toThrowError(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("tenantId option") }));
+    expect(() => entraTokenProvider(credential, null as never)).toThrowError(
+      expect.objectContaining({
+        code: "INVALID_OPTION",
+        message: expect.stringContaining("options argument must be an object"),
+      }),
+    );
+    expect(() => entraTokenProvider(credential, { tenantId: 72 as never })).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("tenantId option") }),
+    );
     await expect(getEntraRoleName(credential, null as never)).rejects.toMatchObject({ code: "INVALID_OPTION" });
     expect(credential.calls).toHaveLength(0);
   });
 });
-

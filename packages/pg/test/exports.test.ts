@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
 import { loadPackageExports } from "@azure-postgresql-auth/test-support";
+import { describe, expect, it } from "vitest";
 
 describe("@azure/postgresql-auth-pg exports", () => {
   it("loads through import and require with the same export list", () => {

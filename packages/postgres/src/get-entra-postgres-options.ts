@@ -4,14 +4,14 @@ import {
   cloudFromHost,
   createEntraTokenSource,
   EntraAuthError,
+  type GetEntraTokenPasswordOptions,
   logger,
+  type RoleNameOptions,
   redactTokens,
   resolveRoleName,
-  type GetEntraTokenPasswordOptions,
-  type RoleNameOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
-import { postgresSsl, type PostgresSslMode, type PostgresSslSetting } from "./postgres-ssl.js";
+import { type PostgresSslMode, type PostgresSslSetting, postgresSsl } from "./postgres-ssl.js";
 
 /**
  * Settings of {@link getEntraPostgresOptions}: the server host (bound to the password function,
@@ -87,15 +87,29 @@ export async function getEntraPostgresOptions(
 ): Promise<EntraPostgresOptions> {
   assertTokenCredential(credential, "getEntraPostgresOptions");
   assertRoleNameOptions(settings);
-  const { host: hostSetting, sslmode, sslrootcert, allowPlaintextLoopback, username, fallbackUsername, ...tokenOptions } = settings;
+  const {
+    host: hostSetting,
+    sslmode,
+    sslrootcert,
+    allowPlaintextLoopback,
+    username,
+    fallbackUsername,
+    ...tokenOptions
+  } = settings;
   const host = hostSetting ?? process.env.PGHOST;
   const hosts = (Array.isArray(host) ? host : (host ?? "").split(",")).map((h) => h.trim().replace(/:\d+$/, ""));
   if (host === undefined || hosts.some((h) => h === "")) {
-    throw new EntraAuthError("INVALID_OPTION", "getEntraPostgresOptions: set the host option (or PGHOST) to the server's host name.");
+    throw new EntraAuthError(
+      "INVALID_OPTION",
+      "getEntraPostgresOptions: set the host option (or PGHOST) to the server's host name.",
+    );
   }
   const clouds = new Set(hosts.map((h) => cloudFromHost(h) ?? "AzurePublicCloud"));
   if (clouds.size > 1 && tokenOptions.scope === undefined) {
-    throw new EntraAuthError("INVALID_OPTION", "getEntraPostgresOptions: the hosts are in different clouds; set the scope option.");
+    throw new EntraAuthError(
+      "INVALID_OPTION",
+      "getEntraPostgresOptions: the hosts are in different clouds; set the scope option.",
+    );
   }
   const ssl = postgresSsl({ sslmode, sslrootcert, allowPlaintextLoopback }, hosts, process.env);
   const source = createEntraTokenSource(credential, { ...tokenOptions, host: hosts[0] });
@@ -104,7 +118,9 @@ export async function getEntraPostgresOptions(
       return (await source.getAccessToken()).token;
     } catch (error) {
       const why = EntraAuthError.isInstance(error) ? `${error.code}: ${error.message}` : redactTokens(String(error));
-      logger.warning(`No access token for a new postgres.js connection; it is tried with an empty password and refused. ${why}`);
+      logger.warning(
+        `No access token for a new postgres.js connection; it is tried with an empty password and refused. ${why}`,
+      );
       return "";
     }
   };

@@ -4,14 +4,15 @@
  *
  * @packageDocumentation
  */
-export {
-  getEntraPostgresOptions,
-  type EntraPostgresOptions,
-  type EntraPostgresSettings,
-} from "./get-entra-postgres-options.js";
-export type { PostgresSslMode, PostgresTlsOptions } from "./postgres-ssl.js";
+
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
   type GetEntraTokenPasswordOptions,
 } from "@azure/postgresql-auth-core";
+export {
+  type EntraPostgresOptions,
+  type EntraPostgresSettings,
+  getEntraPostgresOptions,
+} from "./get-entra-postgres-options.js";
+export type { PostgresSslMode, PostgresTlsOptions } from "./postgres-ssl.js";

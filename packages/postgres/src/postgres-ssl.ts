@@ -67,7 +67,8 @@ export function postgresSsl(
     try {
       ssl.ca = readFileSync(rootCert, "utf8");
     } catch (cause) {
-      const from = input.sslrootcert !== undefined ? "the sslrootcert option" : "the PGSSLROOTCERT environment variable";
+      const from =
+        input.sslrootcert !== undefined ? "the sslrootcert option" : "the PGSSLROOTCERT environment variable";
       throw new EntraAuthError("INVALID_OPTION", `Cannot read the CA file named by ${from} (${rootCert}).`, { cause });
     }
   }

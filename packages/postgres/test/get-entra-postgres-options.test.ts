@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { getEntraPostgresOptions } from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 const host = "myserver.postgres.database.azure.com";
 const managedIdentity = {
@@ -23,7 +23,12 @@ describe("getEntraPostgresOptions", () => {
     const accessToken = tokenFor(managedIdentity);
     const credential = fakeCredential(() => accessToken);
     const options = await getEntraPostgresOptions(credential, { host });
-    expect(options).toEqual({ host, username: "orders-api", password: expect.any(Function), ssl: { rejectUnauthorized: true } });
+    expect(options).toEqual({
+      host,
+      username: "orders-api",
+      password: expect.any(Function),
+      ssl: { rejectUnauthorized: true },
+    });
     const passwords = await Promise.all([options.password(), options.password(), options.password()]);
     expect(passwords).toEqual([accessToken.token, accessToken.token, accessToken.token]);
     expect(credential.calls).toHaveLength(1); // the set-up call and every connection share one token
@@ -31,7 +36,10 @@ describe("getEntraPostgresOptions", () => {
 
   it("binds the host's cloud: a US Government host gets its scope although postgres.js passes no host", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
-    const options = await getEntraPostgresOptions(credential, { host: "db.postgres.database.usgovcloudapi.net", cache: false });
+    const options = await getEntraPostgresOptions(credential, {
+      host: "db.postgres.database.usgovcloudapi.net",
+      cache: false,
+    });
     await options.password();
     expect(credential.calls.map((c) => c.scopes)).toEqual([
       ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
@@ -42,9 +50,17 @@ describe("getEntraPostgresOptions", () => {
   it("reads the host from PGHOST, and the multi-host forms", async () => {
     vi.stubEnv("PGHOST", "db.postgres.database.chinacloudapi.cn");
     const credential = fakeCredential(() => tokenFor(alice));
-    expect((await getEntraPostgresOptions(credential, { cache: false })).host).toBe("db.postgres.database.chinacloudapi.cn");
-    await getEntraPostgresOptions(credential, { host: "a.postgres.database.usgovcloudapi.net:5432,b.postgres.database.usgovcloudapi.net:5433", cache: false });
-    await getEntraPostgresOptions(credential, { host: ["a.postgres.database.azure.com", "b.postgres.database.azure.com"], cache: false });
+    expect((await getEntraPostgresOptions(credential, { cache: false })).host).toBe(
+      "db.postgres.database.chinacloudapi.cn",
+    );
+    await getEntraPostgresOptions(credential, {
+      host: "a.postgres.database.usgovcloudapi.net:5432,b.postgres.database.usgovcloudapi.net:5433",
+      cache: false,
+    });
+    await getEntraPostgresOptions(credential, {
+      host: ["a.postgres.database.azure.com", "b.postgres.database.azure.com"],
+      cache: false,
+    });
     expect(credential.calls.map((c) => c.scopes)).toEqual([
       ["https://ossrdbms-aad.database.chinacloudapi.cn/.default"],
       ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
@@ -55,8 +71,13 @@ describe("getEntraPostgresOptions", () => {
   it("refuses hosts in different clouds without a scope, and accepts them with one", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
     const hosts = ["a.postgres.database.azure.com", "b.postgres.database.usgovcloudapi.net"];
-    await expect(getEntraPostgresOptions(credential, { host: hosts })).rejects.toMatchObject({ code: "INVALID_OPTION", message: /scope/ });
-    await expect(getEntraPostgresOptions(credential, { host: hosts, scope: "api://x/.default" })).resolves.toMatchObject({ host: hosts.join(",") });
+    await expect(getEntraPostgresOptions(credential, { host: hosts })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: /scope/,
+    });
+    await expect(
+      getEntraPostgresOptions(credential, { host: hosts, scope: "api://x/.default" }),
+    ).resolves.toMatchObject({ host: hosts.join(",") });
   });
 
   it("an explicit username wins and no token is requested at set-up", async () => {
@@ -67,16 +88,26 @@ describe("getEntraPostgresOptions", () => {
   });
 
   it("fails at set-up without a credential, a host or a valid username", async () => {
-    await expect(getEntraPostgresOptions(null as never, { host })).rejects.toMatchObject({ code: "CREDENTIAL_REQUIRED", message: /getEntraPostgresOptions/ });
+    await expect(getEntraPostgresOptions(null as never, { host })).rejects.toMatchObject({
+      code: "CREDENTIAL_REQUIRED",
+      message: /getEntraPostgresOptions/,
+    });
     const credential = fakeCredential(() => tokenFor(alice));
-    await expect(getEntraPostgresOptions(credential)).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGHOST/ });
-    await expect(getEntraPostgresOptions(credential, { host, username: " " })).rejects.toMatchObject({ code: "INVALID_OPTION" });
+    await expect(getEntraPostgresOptions(credential)).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: /PGHOST/,
+    });
+    await expect(getEntraPostgresOptions(credential, { host, username: " " })).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+    });
     expect(credential.calls).toHaveLength(0);
   });
 
   it("set-up fails with the credential's error; later the password function resolves to an empty password instead of rejecting", async () => {
     const failing = fakeCredential(() => Promise.reject(new Error("endpoint down")));
-    await expect(getEntraPostgresOptions(failing, { host })).rejects.toMatchObject({ code: "TOKEN_ACQUISITION_FAILED" });
+    await expect(getEntraPostgresOptions(failing, { host })).rejects.toMatchObject({
+      code: "TOKEN_ACQUISITION_FAILED",
+    });
     // postgres.js 3.4 does not catch a rejected password promise (the process would exit).
     const options = await getEntraPostgresOptions(failing, { host, username: "alice@contoso.com" });
     await expect(options.password()).resolves.toBe("");
@@ -84,9 +115,14 @@ describe("getEntraPostgresOptions", () => {
 
   it("does not put the token in the role name error", async () => {
     const accessToken = tokenFor({ oid: "x" });
-    const error = await getEntraPostgresOptions(fakeCredential(() => accessToken), { host }).catch((e: Error) => e);
+    const error = await getEntraPostgresOptions(
+      fakeCredential(() => accessToken),
+      { host },
+    ).catch((e: Error) => e);
     expect(error).toMatchObject({ code: "ROLE_NAME_UNRESOLVED" });
-    expect(JSON.stringify({ ...(error as object), message: (error as Error).message })).not.toContain(accessToken.token.split(".")[1]);
+    expect(JSON.stringify({ ...(error as object), message: (error as Error).message })).not.toContain(
+      accessToken.token.split(".")[1],
+    );
   });
 });
 
@@ -118,9 +154,14 @@ describe("getEntraPostgresOptions TLS", () => {
   it("refuses plaintext modes with an error naming the fix", async () => {
     for (const mode of ["disable", "allow", "prefer"]) {
       vi.stubEnv("PGSSLMODE", mode);
-      await expect(ssl()).rejects.toMatchObject({ code: "INVALID_OPTION", message: expect.stringMatching(/PGSSLMODE.*verify-full.*allowPlaintextLoopback/) });
+      await expect(ssl()).rejects.toMatchObject({
+        code: "INVALID_OPTION",
+        message: expect.stringMatching(/PGSSLMODE.*verify-full.*allowPlaintextLoopback/),
+      });
     }
-    await expect(ssl({ sslmode: "disable", allowPlaintextLoopback: true })).rejects.toMatchObject({ message: /sslmode option/ });
+    await expect(ssl({ sslmode: "disable", allowPlaintextLoopback: true })).rejects.toMatchObject({
+      message: /sslmode option/,
+    });
     vi.stubEnv("PGSSLMODE", "bogus");
     await expect(ssl()).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGSSLMODE must be one of/ });
   });

@@ -6,14 +6,15 @@
  *
  * @packageDocumentation
  */
+
+export type { GetEntraTokenPasswordOptions } from "@azure/postgresql-auth-core";
 export {
-  entraTokenProvider,
   type EntraPasswordFunction,
   type EntraTokenProviderOptions,
+  entraTokenProvider,
 } from "@azure/postgresql-auth-pg";
 export {
-  configureEntraAuthentication,
   type ConfigureEntraAuthenticationOptions,
+  configureEntraAuthentication,
   type SequelizeBeforeConnectHook,
 } from "@azure/postgresql-auth-sequelize";
-export type { GetEntraTokenPasswordOptions } from "@azure/postgresql-auth-core";

@@ -5,8 +5,8 @@
 // without AZURE_LOG_LEVEL.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
 import { alice, fakeJwt } from "@azure-postgresql-auth/test-support";
+import { describe, expect, it } from "vitest";
 
 describe("logging", () => {
   it("the application's own setLogLevel turns our log lines on", () => {
@@ -46,8 +46,12 @@ describe("logging", () => {
     const credential = { getToken: async () => null };
     const sequelize = { beforeConnect: () => undefined };
     return import("../src/index.js").then(({ entraTokenProvider, configureEntraAuthentication }) => {
-      expect(() => entraTokenProvider(credential, null as never)).toThrowError(expect.objectContaining({ code: "INVALID_OPTION" }));
-      expect(() => configureEntraAuthentication(sequelize, credential, null as never)).toThrowError(expect.objectContaining({ code: "INVALID_OPTION" }));
+      expect(() => entraTokenProvider(credential, null as never)).toThrowError(
+        expect.objectContaining({ code: "INVALID_OPTION" }),
+      );
+      expect(() => configureEntraAuthentication(sequelize, credential, null as never)).toThrowError(
+        expect.objectContaining({ code: "INVALID_OPTION" }),
+      );
     });
   });
 });

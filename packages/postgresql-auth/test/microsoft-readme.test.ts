@@ -2,11 +2,11 @@
 // the credential, must type-check and work against this package. (They also run against a real
 // server in the emulator's end-to-end tests.)
 import type { TokenCredential } from "@azure/postgresql-auth-core";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 import type * as MicrosoftTypes from "ms-postgresql-auth";
 import { Sequelize } from "sequelize";
 import { describe, expect, it } from "vitest";
 import * as ours from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 describe("Microsoft's README samples", () => {
   it("pg: entraTokenProvider(credential) is the pool's password function", async () => {
@@ -47,7 +47,9 @@ describe("Microsoft's README samples", () => {
     const options: MicrosoftTypes.EntraTokenProviderOptions = { scope: ["x/.default"] };
     const sequelizeOptions: MicrosoftTypes.ConfigureEntraAuthenticationOptions = { fallbackUsername: "app" };
     const listeners: Array<(config: Record<string, unknown>) => Promise<void>> = [];
-    const hook: MicrosoftTypes.SequelizeBeforeConnectHook = { beforeConnect: (listener) => void listeners.push(listener as never) };
+    const hook: MicrosoftTypes.SequelizeBeforeConnectHook = {
+      beforeConnect: (listener) => void listeners.push(listener as never),
+    };
     // A token whose claims name no role: the fallbackUsername option decides.
     const accessToken = tokenFor({ oid: alice.oid });
     const credential = fakeCredential(() => accessToken);

@@ -1,10 +1,10 @@
 import {
-  assertTokenCredential,
   assertRoleNameOptions,
+  assertTokenCredential,
   createEntraTokenSource,
   EntraAuthError,
-  resolveRoleName,
   type GetEntraTokenPasswordOptions,
+  resolveRoleName,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 import type { SequelizeBeforeConnectHook, SequelizeConnectionConfigLike } from "./sequelize-before-connect-hook.js";
@@ -98,7 +98,7 @@ function beforeConnectRegistrar(sequelize: unknown): (listener: Listener) => voi
     hooks?: { addListener?: unknown };
   } | null;
   // Sequelize v7 first: its legacy beforeConnect/addHook methods print a deprecation warning.
-  if (target && target.hooks && typeof target.hooks.addListener === "function") {
+  if (target?.hooks && typeof target.hooks.addListener === "function") {
     const hooks = target.hooks;
     const addListener = hooks.addListener as (name: string, listener: Listener) => unknown;
     return (listener) => void addListener.call(hooks, "beforeConnect", listener);

@@ -3,14 +3,7 @@
  *
  * @packageDocumentation
  */
-export {
-  configureEntraAuthentication,
-  type ConfigureEntraAuthenticationOptions,
-} from "./configure-entra-authentication.js";
-export type {
-  SequelizeBeforeConnectHook,
-  SequelizeConnectionConfigLike,
-} from "./sequelize-before-connect-hook.js";
+
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
@@ -18,3 +11,11 @@ export {
   type EntraTokenEvent,
   type GetEntraTokenPasswordOptions,
 } from "@azure/postgresql-auth-core";
+export {
+  type ConfigureEntraAuthenticationOptions,
+  configureEntraAuthentication,
+} from "./configure-entra-authentication.js";
+export type {
+  SequelizeBeforeConnectHook,
+  SequelizeConnectionConfigLike,
+} from "./sequelize-before-connect-hook.js";

@@ -1,9 +1,9 @@
+import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support";
 import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
 import { Sequelize as SequelizeV6 } from "sequelize";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { configureEntraAuthentication, EntraAuthError, type SequelizeBeforeConnectHook } from "../src/index.js";
-import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support";
 
 type Config = { username?: string | null; user?: string | null; password?: unknown; host?: string | null };
 
@@ -11,17 +11,28 @@ type Config = { username?: string | null; user?: string | null; password?: unkno
 function hookTarget() {
   const listeners: Array<(config: Config) => Promise<void>> = [];
   const target: SequelizeBeforeConnectHook = { beforeConnect: (listener) => void listeners.push(listener) };
-  return { target, listeners, run: async (config: Config) => { for (const l of listeners) await l(config); return config; } };
+  return {
+    target,
+    listeners,
+    run: async (config: Config) => {
+      for (const l of listeners) await l(config);
+      return config;
+    },
+  };
 }
 
 const managedIdentity = {
   appid: "5b0e8b2e-0000-4000-8000-000000000001",
-  xms_mirid: "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/orders-api-identity",
+  xms_mirid:
+    "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/orders-api-identity",
 };
 
 /** Runs v6's beforeConnect hooks as its connection manager does (runHooks is untyped in v6). */
 function runHooks(sequelize: SequelizeV6, config: Config): Promise<void> {
-  return (sequelize as unknown as { runHooks(name: string, config: Config): Promise<void> }).runHooks("beforeConnect", config);
+  return (sequelize as unknown as { runHooks(name: string, config: Config): Promise<void> }).runHooks(
+    "beforeConnect",
+    config,
+  );
 }
 
 let savedPgUser: string | undefined;
@@ -37,7 +48,10 @@ describe("configureEntraAuthentication with a hook object", () => {
   it("sets username and password for each connection", async () => {
     const accessToken = tokenFor(alice);
     const { target, run } = hookTarget();
-    configureEntraAuthentication(target, fakeCredential(() => accessToken));
+    configureEntraAuthentication(
+      target,
+      fakeCredential(() => accessToken),
+    );
     expect(await run({})).toEqual({ username: "alice@contoso.com", password: accessToken.token });
   });
 
@@ -66,18 +80,28 @@ describe("configureEntraAuthentication with a hook object", () => {
     ];
     for (const [claims, options, config, expected] of cases) {
       const { target, run } = hookTarget();
-      configureEntraAuthentication(target, fakeCredential(() => tokenFor(claims)), options);
+      configureEntraAuthentication(
+        target,
+        fakeCredential(() => tokenFor(claims)),
+        options,
+      );
       expect((await run({ ...config })).username, JSON.stringify({ claims, options, config })).toBe(expected);
     }
     process.env.PGUSER = "from-pguser";
     const { target, run } = hookTarget();
-    configureEntraAuthentication(target, fakeCredential(() => tokenFor({ appid: "app-guid" })));
+    configureEntraAuthentication(
+      target,
+      fakeCredential(() => tokenFor({ appid: "app-guid" })),
+    );
     expect((await run({})).username).toBe("from-pguser");
   });
 
   it("leaves the config untouched when the token cannot be had", async () => {
     const { target, run } = hookTarget();
-    configureEntraAuthentication(target, fakeCredential(() => null));
+    configureEntraAuthentication(
+      target,
+      fakeCredential(() => null),
+    );
     const config: Config = { username: "keep", password: "keep" };
     await expect(run(config)).rejects.toMatchObject({ code: "TOKEN_ACQUISITION_FAILED" });
     expect(config).toEqual({ username: "keep", password: "keep" });
@@ -96,29 +120,48 @@ describe("configureEntraAuthentication with a hook object", () => {
     };
     expect(codeOf(() => configureEntraAuthentication({} as never, credential))).toBe("INVALID_SEQUELIZE_INSTANCE");
     expect(codeOf(() => configureEntraAuthentication(null as never, credential))).toBe("INVALID_SEQUELIZE_INSTANCE");
-    expect(codeOf(() => configureEntraAuthentication(hookTarget().target, undefined as never))).toBe("CREDENTIAL_REQUIRED");
-    expect(codeOf(() => configureEntraAuthentication(hookTarget().target, credential, { scope: "" }))).toBe("INVALID_SCOPE");
-    expect(codeOf(() => configureEntraAuthentication(hookTarget().target, credential, { username: "" }))).toBe("INVALID_OPTION");
-    expect(() => configureEntraAuthentication(hookTarget().target, null as never)).toThrowError(/credential is required/);
+    expect(codeOf(() => configureEntraAuthentication(hookTarget().target, undefined as never))).toBe(
+      "CREDENTIAL_REQUIRED",
+    );
+    expect(codeOf(() => configureEntraAuthentication(hookTarget().target, credential, { scope: "" }))).toBe(
+      "INVALID_SCOPE",
+    );
+    expect(codeOf(() => configureEntraAuthentication(hookTarget().target, credential, { username: "" }))).toBe(
+      "INVALID_OPTION",
+    );
+    expect(() => configureEntraAuthentication(hookTarget().target, null as never)).toThrowError(
+      /credential is required/,
+    );
   });
 
   it.each([
     ["options: null", null, /options argument must be an object/],
     ["tenantId: 72", { tenantId: 72 }, /tenantId option must be a non-empty string/],
-    ["timeoutMs: 2**31", { timeoutMs: 2 ** 31 }, /timeoutMs option must be a number of milliseconds above 0 and at most 2147483647/],
+    [
+      "timeoutMs: 2**31",
+      { timeoutMs: 2 ** 31 },
+      /timeoutMs option must be a number of milliseconds above 0 and at most 2147483647/,
+    ],
     ["cache: { ttl: 5 }", { cache: { ttl: 5 } }, /unknown setting "ttl"/],
     ["fallbackUsername: 7", { fallbackUsername: 7 }, /fallbackUsername option must be a non-empty string/],
   ])("refuses %s at set-up with INVALID_OPTION and registers no hook", (_what, options, message) => {
     const { target, listeners } = hookTarget();
-    expect(() => configureEntraAuthentication(target, fakeCredential(() => tokenFor(alice)), options as never)).toThrowError(
-      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(message) }),
-    );
+    expect(() =>
+      configureEntraAuthentication(
+        target,
+        fakeCredential(() => tokenFor(alice)),
+        options as never,
+      ),
+    ).toThrowError(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(message) }));
     expect(listeners).toHaveLength(0);
   });
 
   it("refuses a non-JWT token when the role name must come from it", async () => {
     const { target, run } = hookTarget();
-    configureEntraAuthentication(target, fakeCredential(() => ({ token: "opaque", expiresOnTimestamp: Date.now() + 60_000 })));
+    configureEntraAuthentication(
+      target,
+      fakeCredential(() => ({ token: "opaque", expiresOnTimestamp: Date.now() + 60_000 })),
+    );
     await expect(run({})).rejects.toMatchObject({ code: "TOKEN_NOT_JWT" });
   });
 });
@@ -127,7 +170,10 @@ describe("configureEntraAuthentication with Sequelize v6", () => {
   it("registers on a real instance and sets config.username", async () => {
     const sequelize = new SequelizeV6({ dialect: "postgres", host: "db.postgres.database.azure.com", database: "app" });
     const accessToken = tokenFor(alice);
-    configureEntraAuthentication(sequelize, fakeCredential(() => accessToken));
+    configureEntraAuthentication(
+      sequelize,
+      fakeCredential(() => accessToken),
+    );
     const config = sequelize.config as unknown as Config;
     await runHooks(sequelize, config);
     expect(config.username).toBe("alice@contoso.com");
@@ -154,7 +200,10 @@ describe("configureEntraAuthentication with Sequelize v6", () => {
 
   it("keeps a user name the application configured (group login) across connections", async () => {
     const sequelize = new SequelizeV6({ dialect: "postgres", database: "app", username: "db-readers" });
-    configureEntraAuthentication(sequelize, fakeCredential(() => tokenFor(alice)));
+    configureEntraAuthentication(
+      sequelize,
+      fakeCredential(() => tokenFor(alice)),
+    );
     const config = sequelize.config as unknown as Config;
     for (let i = 0; i < 3; i++) {
       await runHooks(sequelize, config);
@@ -169,7 +218,11 @@ describe("configureEntraAuthentication with Sequelize v6", () => {
 
 describe("configureEntraAuthentication with Sequelize v7", () => {
   it("registers on a real instance and sets config.user (not username)", async () => {
-    const sequelize = new SequelizeV7({ dialect: PostgresDialect, host: "db.postgres.database.usgovcloudapi.net", database: "app" });
+    const sequelize = new SequelizeV7({
+      dialect: PostgresDialect,
+      host: "db.postgres.database.usgovcloudapi.net",
+      database: "app",
+    });
     const credential = fakeCredential(() => tokenFor(managedIdentity));
     configureEntraAuthentication(sequelize, credential);
     const config: Config = { host: "db.postgres.database.usgovcloudapi.net" };
@@ -185,7 +238,10 @@ describe("configureEntraAuthentication with Sequelize v7", () => {
     const legacy = vi.spyOn(sequelize, "beforeConnect");
     const legacyAddHook = vi.spyOn(sequelize, "addHook");
     const addListener = vi.spyOn(sequelize.hooks, "addListener");
-    configureEntraAuthentication(sequelize, fakeCredential(() => tokenFor(alice)));
+    configureEntraAuthentication(
+      sequelize,
+      fakeCredential(() => tokenFor(alice)),
+    );
     expect(addListener).toHaveBeenCalledWith("beforeConnect", expect.any(Function));
     expect(legacy).not.toHaveBeenCalled();
     expect(legacyAddHook).not.toHaveBeenCalled();
@@ -194,7 +250,10 @@ describe("configureEntraAuthentication with Sequelize v7", () => {
 
   it("keeps a configured user (group login)", async () => {
     const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app", user: "db-readers" });
-    configureEntraAuthentication(sequelize, fakeCredential(() => tokenFor(alice)));
+    configureEntraAuthentication(
+      sequelize,
+      fakeCredential(() => tokenFor(alice)),
+    );
     const config: Config = { user: "db-readers" };
     await sequelize.hooks.runAsync("beforeConnect", config as never);
     expect(config.user).toBe("db-readers");

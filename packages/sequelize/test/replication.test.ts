@@ -2,12 +2,13 @@
 // `replication: { read: [...], write: {...} }` are what their connection managers hand to the
 // `beforeConnect` hook (v6: each replica's own config object, reused; v7: a fresh clone of it per
 // connection). Each must get the scope of its own host's cloud and its own role.
+
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
 import { Sequelize as SequelizeV6 } from "sequelize";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configureEntraAuthentication } from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 type Config = { username?: string | null; user?: string | null; password?: unknown; host?: string | null };
 
@@ -44,10 +45,14 @@ describe("read replication with Sequelize v6", () => {
     const credential = scopeRecordingCredential();
     configureEntraAuthentication(sequelize, credential);
     // The objects v6's connection manager passes to the hook (connection-manager.js, initPools).
-    const replication = (sequelize as unknown as { connectionManager: { config: { replication: { write: Config; read: Config[] } } } })
-      .connectionManager.config.replication;
+    const replication = (
+      sequelize as unknown as { connectionManager: { config: { replication: { write: Config; read: Config[] } } } }
+    ).connectionManager.config.replication;
     const runHooks = (config: Config) =>
-      (sequelize as unknown as { runHooks(name: string, config: Config): Promise<void> }).runHooks("beforeConnect", config);
+      (sequelize as unknown as { runHooks(name: string, config: Config): Promise<void> }).runHooks(
+        "beforeConnect",
+        config,
+      );
     for (let connection = 0; connection < 2; connection++) {
       for (const config of [replication.write, ...replication.read]) await runHooks(config);
       expect(scopeOf(replication.write.password)).toBe(PUBLIC);
@@ -78,7 +83,11 @@ describe("read replication with Sequelize v7", () => {
       await sequelize.hooks.runAsync("beforeConnect", clone as never);
       return clone;
     };
-    const [w, r0, r1] = [await connect(replication.write), await connect(replication.read[0]!), await connect(replication.read[1]!)];
+    const [w, r0, r1] = [
+      await connect(replication.write),
+      await connect(replication.read[0]!),
+      await connect(replication.read[1]!),
+    ];
     expect([scopeOf(w.password), scopeOf(r0.password), scopeOf(r1.password)]).toEqual([PUBLIC, US_GOV, CHINA]);
     expect([w.user, r0.user, r1.user]).toEqual(["alice@contoso.com", "alice@contoso.com", "db-readers"]);
     expect(w).not.toHaveProperty("username");

@@ -3,12 +3,12 @@ import {
   assertTokenCredential,
   createEntraTokenSource,
   EntraAuthError,
-  resolveRoleName,
   type GetEntraTokenPasswordOptions,
   type RoleNameOptions,
+  resolveRoleName,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
-import { pgTlsOptions, type EntraTlsSettings } from "./pg-tls-options.js";
+import { type EntraTlsSettings, pgTlsOptions } from "./pg-tls-options.js";
 
 /**
  * The part of Slonik's `DriverConfiguration` this package reads and rewrites.
@@ -78,7 +78,10 @@ export interface EntraDriverFactoryOptions
  * });
  * ```
  */
-export function createEntraDriverFactory<C extends SlonikDriverConfigurationLike, D extends { createClient: () => Promise<unknown> }>(
+export function createEntraDriverFactory<
+  C extends SlonikDriverConfigurationLike,
+  D extends { createClient: () => Promise<unknown> },
+>(
   driverFactory: SlonikDriverFactoryLike<C, D>,
   credential: TokenCredential,
   options: EntraDriverFactoryOptions = {},
@@ -86,21 +89,38 @@ export function createEntraDriverFactory<C extends SlonikDriverConfigurationLike
   assertTokenCredential(credential, "createEntraDriverFactory");
   assertRoleNameOptions(options);
   if (typeof driverFactory !== "function") {
-    throw new EntraAuthError("INVALID_OPTION", "createEntraDriverFactory: pass a Slonik driver factory first, e.g. createPgDriverFactory() from @slonik/pg-driver.");
+    throw new EntraAuthError(
+      "INVALID_OPTION",
+      "createEntraDriverFactory: pass a Slonik driver factory first, e.g. createPgDriverFactory() from @slonik/pg-driver.",
+    );
   }
   const { username, fallbackUsername, sslmode, sslrootcert, allowPlaintextLoopback, ...tokenOptions } = options;
   return async ({ driverConfiguration }) => {
     const url = new URL(driverConfiguration.connectionUri);
     if (url.password !== "") {
-      throw new EntraAuthError("INVALID_OPTION", "createEntraDriverFactory: remove the password from the connection URI; each connection gets a fresh token.");
+      throw new EntraAuthError(
+        "INVALID_OPTION",
+        "createEntraDriverFactory: remove the password from the connection URI; each connection gets a fresh token.",
+      );
     }
     const host = decodeURIComponent(url.hostname) || url.searchParams.get("host") || "";
     const uriSslmode = url.searchParams.get("sslmode") ?? undefined;
     if (uriSslmode === "no-verify" && driverConfiguration.ssl === undefined) {
-      throw new EntraAuthError("INVALID_OPTION", 'createEntraDriverFactory: sslmode=no-verify would send the token to an unverified server; remove it (certificates are verified by default).');
+      throw new EntraAuthError(
+        "INVALID_OPTION",
+        "createEntraDriverFactory: sslmode=no-verify would send the token to an unverified server; remove it (certificates are verified by default).",
+      );
     }
-    const ssl = driverConfiguration.ssl ??
-      pgTlsOptions({ sslmode: sslmode ?? (uriSslmode as EntraTlsSettings["sslmode"]), sslrootcert: sslrootcert ?? url.searchParams.get("sslrootcert") ?? undefined, allowPlaintextLoopback }, host);
+    const ssl =
+      driverConfiguration.ssl ??
+      pgTlsOptions(
+        {
+          sslmode: sslmode ?? (uriSslmode as EntraTlsSettings["sslmode"]),
+          sslrootcert: sslrootcert ?? url.searchParams.get("sslrootcert") ?? undefined,
+          allowPlaintextLoopback,
+        },
+        host,
+      );
     const source = createEntraTokenSource(credential, { host, ...tokenOptions });
     const configuredUsername = decodeURIComponent(url.username) || undefined;
     let current: { token: string; driver: Promise<D> } | undefined;
@@ -111,7 +131,13 @@ export function createEntraDriverFactory<C extends SlonikDriverConfigurationLike
         const uri = new URL(url.href);
         uri.username = encodeURIComponent(roleName);
         uri.password = encodeURIComponent(token);
-        const driver = driverFactory({ driverConfiguration: { ...driverConfiguration, connectionUri: uri.href, ssl: ssl === false ? undefined : ssl } });
+        const driver = driverFactory({
+          driverConfiguration: {
+            ...driverConfiguration,
+            connectionUri: uri.href,
+            ssl: ssl === false ? undefined : ssl,
+          },
+        });
         const entry = { token, driver };
         current = entry;
         driver.catch(() => {

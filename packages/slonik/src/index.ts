@@ -3,6 +3,12 @@
  *
  * @packageDocumentation
  */
+
+export {
+  EntraAuthError,
+  type EntraAuthErrorCode,
+  type GetEntraTokenPasswordOptions,
+} from "@azure/postgresql-auth-core";
 export {
   createEntraDriverFactory,
   type EntraDriverFactoryOptions,
@@ -10,8 +16,3 @@ export {
   type SlonikDriverFactoryLike,
 } from "./create-entra-driver-factory.js";
 export type { EntraTlsSettings, PgTlsOptions } from "./pg-tls-options.js";
-export {
-  EntraAuthError,
-  type EntraAuthErrorCode,
-  type GetEntraTokenPasswordOptions,
-} from "@azure/postgresql-auth-core";

@@ -1,6 +1,6 @@
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createEntraDriverFactory, type SlonikDriverConfigurationLike } from "../src/index.js";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 const managedIdentity = {
   oid: "22222222-2222-2222-2222-222222222222",
@@ -12,14 +12,20 @@ const uri = "postgres://myserver.postgres.database.azure.com:5432/appdb";
 function fakeDriverFactory() {
   const setups: SlonikDriverConfigurationLike[] = [];
   let clients = 0;
-  const factory = async ({ driverConfiguration }: { driverConfiguration: SlonikDriverConfigurationLike & { statementTimeout?: number } }) => {
+  const factory = async ({
+    driverConfiguration,
+  }: {
+    driverConfiguration: SlonikDriverConfigurationLike & { statementTimeout?: number };
+  }) => {
     setups.push(driverConfiguration);
     const setup = setups.length;
     return { createClient: async () => ({ setup, client: ++clients }) };
   };
   return { factory, setups };
 }
-const configuration = (connectionUri: string, extra: object = {}) => ({ driverConfiguration: { connectionUri, statementTimeout: 5, ...extra } });
+const configuration = (connectionUri: string, extra: object = {}) => ({
+  driverConfiguration: { connectionUri, statementTimeout: 5, ...extra },
+});
 
 beforeEach(() => {
   for (const name of ["PGSSLMODE", "PGSSLROOTCERT", "PGUSER"]) vi.stubEnv(name, undefined);
@@ -59,39 +65,66 @@ describe("createEntraDriverFactory", () => {
 
   it("a US Government host in the URI picks its scope", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
-    await createEntraDriverFactory(fakeDriverFactory().factory, credential)(configuration("postgres://db.postgres.database.usgovcloudapi.net/appdb"));
-    expect(credential.calls.map((c) => c.scopes)).toEqual([["https://ossrdbms-aad.database.usgovcloudapi.net/.default"]]);
+    await createEntraDriverFactory(
+      fakeDriverFactory().factory,
+      credential,
+    )(configuration("postgres://db.postgres.database.usgovcloudapi.net/appdb"));
+    expect(credential.calls.map((c) => c.scopes)).toEqual([
+      ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+    ]);
   });
 
   it("keeps a user name given in the URI (group login); the username option wins over it", async () => {
     const { factory, setups } = fakeDriverFactory();
     const credential = fakeCredential(() => tokenFor(alice));
     await createEntraDriverFactory(factory, credential)(configuration("postgres://db-readers@localhost:5432/appdb"));
-    await createEntraDriverFactory(factory, credential, { username: "other" })(configuration("postgres://db-readers@localhost:5432/appdb"));
+    await createEntraDriverFactory(factory, credential, { username: "other" })(
+      configuration("postgres://db-readers@localhost:5432/appdb"),
+    );
     expect(setups.map((s) => new URL(s.connectionUri).username)).toEqual(["db-readers", "other"]);
   });
 
   it("keeps Slonik's own ssl setting", async () => {
     const { factory, setups } = fakeDriverFactory();
     const ssl = { ca: "my-ca", rejectUnauthorized: true };
-    await createEntraDriverFactory(factory, fakeCredential(() => tokenFor(alice)))(configuration(uri, { ssl }));
+    await createEntraDriverFactory(
+      factory,
+      fakeCredential(() => tokenFor(alice)),
+    )(configuration(uri, { ssl }));
     expect(setups[0]!.ssl).toBe(ssl);
   });
 
   it("fails at set-up without a credential or a driver factory", () => {
     const credential = fakeCredential(() => tokenFor(alice));
     expect(() => createEntraDriverFactory(fakeDriverFactory().factory, null as never)).toThrowError(
-      expect.objectContaining({ code: "CREDENTIAL_REQUIRED", message: expect.stringContaining("createEntraDriverFactory") }),
+      expect.objectContaining({
+        code: "CREDENTIAL_REQUIRED",
+        message: expect.stringContaining("createEntraDriverFactory"),
+      }),
     );
-    expect(() => createEntraDriverFactory(undefined as never, credential)).toThrowError(expect.objectContaining({ code: "INVALID_OPTION" }));
+    expect(() => createEntraDriverFactory(undefined as never, credential)).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION" }),
+    );
     expect(credential.calls).toHaveLength(0);
   });
 
   it("refuses a password in the URI, sslmode=no-verify and plaintext modes, naming the fix", async () => {
-    const entra = createEntraDriverFactory(fakeDriverFactory().factory, fakeCredential(() => tokenFor(alice)));
-    await expect(entra(configuration("postgres://u:secret@localhost/appdb"))).rejects.toMatchObject({ code: "INVALID_OPTION", message: /remove the password/ });
-    await expect(entra(configuration(`${uri}?sslmode=no-verify`))).rejects.toMatchObject({ code: "INVALID_OPTION", message: /no-verify/ });
-    await expect(entra(configuration(`${uri}?sslmode=disable`))).rejects.toMatchObject({ code: "INVALID_OPTION", message: /allowPlaintextLoopback/ });
+    const entra = createEntraDriverFactory(
+      fakeDriverFactory().factory,
+      fakeCredential(() => tokenFor(alice)),
+    );
+    await expect(entra(configuration("postgres://u:secret@localhost/appdb"))).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: /remove the password/,
+    });
+    await expect(entra(configuration(`${uri}?sslmode=no-verify`))).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: /no-verify/,
+    });
+    await expect(entra(configuration(`${uri}?sslmode=disable`))).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message: /allowPlaintextLoopback/,
+    });
     vi.stubEnv("PGSSLMODE", "prefer");
     await expect(entra(configuration(uri))).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGSSLMODE/ });
   });
@@ -99,10 +132,14 @@ describe("createEntraDriverFactory", () => {
   it("allows plaintext to a loopback host only with allowPlaintextLoopback", async () => {
     const { factory, setups } = fakeDriverFactory();
     const credential = fakeCredential(() => tokenFor(alice));
-    await createEntraDriverFactory(factory, credential, { allowPlaintextLoopback: true })(configuration("postgres://127.0.0.1/appdb?sslmode=disable"));
+    await createEntraDriverFactory(factory, credential, { allowPlaintextLoopback: true })(
+      configuration("postgres://127.0.0.1/appdb?sslmode=disable"),
+    );
     expect(setups[0]!.ssl).toBeUndefined();
     await expect(
-      createEntraDriverFactory(factory, credential, { allowPlaintextLoopback: true })(configuration(`${uri}?sslmode=disable`)),
+      createEntraDriverFactory(factory, credential, { allowPlaintextLoopback: true })(
+        configuration(`${uri}?sslmode=disable`),
+      ),
     ).rejects.toMatchObject({ code: "INVALID_OPTION" });
   });
 
@@ -114,7 +151,11 @@ describe("createEntraDriverFactory", () => {
       return factory(input);
     };
     let n = 0;
-    const driver = await createEntraDriverFactory(flaky, fakeCredential(() => tokenFor({ ...alice, n: ++n })), { cache: false })(configuration(uri));
+    const driver = await createEntraDriverFactory(
+      flaky,
+      fakeCredential(() => tokenFor({ ...alice, n: ++n })),
+      { cache: false },
+    )(configuration(uri));
     fail = true;
     await expect(driver.createClient()).rejects.toThrow("backend down");
     fail = false;

@@ -2,7 +2,7 @@
 // PostgreSQL, real TLS, Azure's token checks), so that all adapters keep the same promises.
 import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeCredential, tokenFor } from "./fake-jwt.js";
 import { useEmulatorEnvironment } from "./use-emulator-environment.js";
@@ -62,7 +62,11 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
 
     const target = () => ({ host: emu.host, port: emu.port, database: emu.database, ca: emu.ca });
     const loginAs = async (credential: TokenCredential, username?: string) => {
-      const connection = await adapter.connect({ ...target(), credential, ...(username === undefined ? {} : { username }) });
+      const connection = await adapter.connect({
+        ...target(),
+        credential,
+        ...(username === undefined ? {} : { username }),
+      });
       try {
         return await connection.currentUser();
       } finally {
@@ -89,7 +93,9 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
       const before = process.env.PGUSER;
       process.env.PGUSER = "not-this-role";
       try {
-        expect(await loginAs(emu.credential(servicePrincipal.name), servicePrincipal.roleName)).toBe(servicePrincipal.roleName);
+        expect(await loginAs(emu.credential(servicePrincipal.name), servicePrincipal.roleName)).toBe(
+          servicePrincipal.roleName,
+        );
       } finally {
         if (before === undefined) delete process.env.PGUSER;
         else process.env.PGUSER = before;
@@ -127,7 +133,9 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
       emu.configurePrincipal(user.name, { latencyMs: 50 }); // all 50 ask while the first request is in flight
       emu.resetStats();
       try {
-        const connections = await Promise.all(Array.from({ length: 50 }, () => adapter.connect({ ...target(), credential })));
+        const connections = await Promise.all(
+          Array.from({ length: 50 }, () => adapter.connect({ ...target(), credential })),
+        );
         try {
           expect(emu.stats().logins.refused).toBe(0);
           expect(emu.stats().logins.ok).toBeGreaterThanOrEqual(50);
@@ -141,13 +149,19 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
     });
 
     it("a US Government host gets a token for the US Government cloud's scope", async () => {
-      const credential = fakeCredential(() => tokenFor({ upn: "alice@contoso.com", oid: "11111111-1111-1111-1111-111111111111" }));
+      const credential = fakeCredential(() =>
+        tokenFor({ upn: "alice@contoso.com", oid: "11111111-1111-1111-1111-111111111111" }),
+      );
       await adapter.passwordFor(credential, "myserver.postgres.database.usgovcloudapi.net");
-      expect(credential.calls.map((call) => call.scopes)).toEqual([["https://ossrdbms-aad.database.usgovcloudapi.net/.default"]]);
+      expect(credential.calls.map((call) => call.scopes)).toEqual([
+        ["https://ossrdbms-aad.database.usgovcloudapi.net/.default"],
+      ]);
     });
 
     it("a null credential throws the typed error at set-up, before any connection", () => {
-      expect(() => adapter.setUp(null)).toThrowError(expect.objectContaining({ name: "EntraAuthError", code: "CREDENTIAL_REQUIRED" }));
+      expect(() => adapter.setUp(null)).toThrowError(
+        expect.objectContaining({ name: "EntraAuthError", code: "CREDENTIAL_REQUIRED" }),
+      );
     });
   });
 }

@@ -22,9 +22,9 @@ import { rootCertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
 import {
   AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES,
-  startEmulator,
   type Emulator,
   type EmulatorStats,
+  startEmulator,
 } from "@azure/postgresql-auth-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -85,11 +85,13 @@ export async function runExample(emu: Emulator, main: URL, extra: NodeJS.Process
   }
   emu.resetStats();
   // Asynchronous: the emulator runs in this process and must keep answering while the program runs.
-  const { status, stdout, stderr } = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [fileURLToPath(main)], { env, encoding: "utf8", timeout: 60_000 }, (error, out, err) =>
-      resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout: out, stderr: err }),
-    );
-  });
+  const { status, stdout, stderr } = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      execFile(process.execPath, [fileURLToPath(main)], { env, encoding: "utf8", timeout: 60_000 }, (error, out, err) =>
+        resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout: out, stderr: err }),
+      );
+    },
+  );
   const rounds = [...stdout.matchAll(/^round \d+: connected as (\S+) \(backend (\d+)\)$/gm)].map((m) => ({
     role: m[1]!,
     pid: Number(m[2]),
@@ -178,7 +180,9 @@ export function describeExample(example: ExampleUnderTest): void {
     if (example.rootReadmeSnippet) {
       it("the root README shows this example's snippet unchanged", () => {
         const blocks = (file: URL, fence: string) =>
-          [...readFileSync(file, "utf8").matchAll(new RegExp("```" + fence + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+          [...readFileSync(file, "utf8").matchAll(new RegExp(`\`\`\`${fence}\\n([\\s\\S]*?)\`\`\``, "g"))].map(
+            (m) => m[1],
+          );
         const own = blocks(new URL("../README.md", example.main), "ts")[0];
         expect(own, "a ```ts block in the example's README").toBeDefined();
         expect(blocks(new URL("../../../README.md", example.main), "typescript")).toContain(own);

@@ -25,4 +25,8 @@ export function tokenFor(claims: Record<string, unknown>, lifetimeMs = 3_600_000
   return { token: fakeJwt(claims), expiresOnTimestamp: Date.now() + lifetimeMs, tokenType: "Bearer" };
 }
 
-export const alice = { upn: "alice@contoso.com", oid: "11111111-1111-1111-1111-111111111111", appid: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" };
+export const alice = {
+  upn: "alice@contoso.com",
+  oid: "11111111-1111-1111-1111-111111111111",
+  appid: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+};

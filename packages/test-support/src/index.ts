@@ -4,12 +4,12 @@
  * @packageDocumentation
  */
 export {
-  describeAdapterConformance,
   type AdapterUnderTest,
   type ConformanceConnection,
   type ConformanceConnectOptions,
+  describeAdapterConformance,
 } from "./adapter-conformance.js";
-export { describeExample, runExample, type ExampleRun, type ExampleUnderTest } from "./describe-example.js";
+export { describeExample, type ExampleRun, type ExampleUnderTest, runExample } from "./describe-example.js";
 export { alice, fakeCredential, fakeJwt, tokenFor } from "./fake-jwt.js";
 export { loadPackageExports } from "./load-package-exports.js";
 export { useEmulatorEnvironment } from "./use-emulator-environment.js";

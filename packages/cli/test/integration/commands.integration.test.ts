@@ -1,6 +1,6 @@
 // token, whoami and check: the real bin as a child process, against the emulator.
 import { execFile } from "node:child_process";
-import { startEmulator, type AzStandIn, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type AzStandIn, type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, containsJwt, managedIdentityEnv } from "./proxy-process.js";
 
@@ -51,7 +51,10 @@ describe("token", () => {
   it("asks for the US Government cloud's resource when the host is there", async () => {
     const result = await cli(["token", "--host", "db.postgres.database.usgovcloudapi.net"], managedIdentityEnv(emu));
     expect(result.code).toBe(0);
-    const claims = JSON.parse(Buffer.from(result.stdout.trim().split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+    const claims = JSON.parse(Buffer.from(result.stdout.trim().split(".")[1]!, "base64url").toString()) as Record<
+      string,
+      unknown
+    >;
     expect(claims.aud).toBe("https://ossrdbms-aad.database.usgovcloudapi.net");
   });
 
@@ -80,7 +83,9 @@ describe("whoami", () => {
     expect(result.stdout).toMatch(/token expiry: \d{4}-\d\d-\d\dT/);
     expect(result.stdout).toContain(`role name:    ${p.roleName}`);
     expect(result.stdout).toContain("managed identity's name: last segment of the token's xms_mirid claim");
-    expect(result.stdout).toContain(`select * from pgaadauth_create_principal_with_oid('${p.roleName}', '${p.oid}', 'service', false, false);`);
+    expect(result.stdout).toContain(
+      `select * from pgaadauth_create_principal_with_oid('${p.roleName}', '${p.oid}', 'service', false, false);`,
+    );
     expect(containsJwt(result.stdout + result.stderr)).toBe(false);
   });
 
@@ -107,18 +112,33 @@ describe("whoami", () => {
     const plain = await cli(["whoami", "--credential", "cli", "--json"], azEnv(reportingAz));
     expect(plain.code).toBe(0);
     const who = JSON.parse(plain.stdout) as Record<string, string>;
-    expect(who).toMatchObject({ kind: "servicePrincipal", objectId: sp.oid, clientId: sp.clientId, roleName: sp.clientId, roleSource: "appid", objectType: "service" });
+    expect(who).toMatchObject({
+      kind: "servicePrincipal",
+      objectId: sp.oid,
+      clientId: sp.clientId,
+      roleName: sp.clientId,
+      roleSource: "appid",
+      objectType: "service",
+    });
 
     const named = await cli(["whoami", "--credential", "cli", "--username", "reporting-app"], azEnv(reportingAz));
     expect(named.stdout).toContain("principal:    service principal");
-    expect(named.stdout).toContain(`select * from pgaadauth_create_principal_with_oid('reporting-app', '${sp.oid}', 'service', false, false);`);
+    expect(named.stdout).toContain(
+      `select * from pgaadauth_create_principal_with_oid('reporting-app', '${sp.oid}', 'service', false, false);`,
+    );
     expect(containsJwt(plain.stdout + named.stdout + named.stderr)).toBe(false);
   });
 });
 
 describe("check", () => {
   const pgEnv = (extra: Record<string, string> = {}) =>
-    managedIdentityEnv(emu, { PGHOST: emu.host, PGPORT: String(emu.port), PGDATABASE: "appdb", PGSSLROOTCERT: emu.caFile, ...extra });
+    managedIdentityEnv(emu, {
+      PGHOST: emu.host,
+      PGPORT: String(emu.port),
+      PGDATABASE: "appdb",
+      PGSSLROOTCERT: emu.caFile,
+      ...extra,
+    });
 
   it("exit 0 when a query ran, as the managed identity", async () => {
     const result = await cli(["check"], pgEnv());
@@ -127,17 +147,42 @@ describe("check", () => {
   });
 
   const refusals: Array<[string, () => Record<string, string>, string, RegExp]> = [
-    ["an expired token", () => ({ PGPASSWORD: emu.issueToken(emu.principals.managedIdentity.name, { expiresAt: Date.now() - 60_000 }) }), "expired", /clock/],
-    ["a token for another audience", () => ({ PGPASSWORD: emu.issueToken(emu.principals.managedIdentity.name, { audience: "https://management.azure.com" }) }), "wrong-audience", /--host/],
-    ["a password that is not a token", () => ({ PGPASSWORD: "hunter2", PGUSER: "orders-api-identity" }), "invalid-format", /azure-postgresql-auth token/],
+    [
+      "an expired token",
+      () => ({ PGPASSWORD: emu.issueToken(emu.principals.managedIdentity.name, { expiresAt: Date.now() - 60_000 }) }),
+      "expired",
+      /clock/,
+    ],
+    [
+      "a token for another audience",
+      () => ({
+        PGPASSWORD: emu.issueToken(emu.principals.managedIdentity.name, { audience: "https://management.azure.com" }),
+      }),
+      "wrong-audience",
+      /--host/,
+    ],
+    [
+      "a password that is not a token",
+      () => ({ PGPASSWORD: "hunter2", PGUSER: "orders-api-identity" }),
+      "invalid-format",
+      /azure-postgresql-auth token/,
+    ],
     ["an unknown role", () => ({ PGUSER: "nobody" }), "unknown-role", /user=orders-api-identity/],
-    ["the token of another principal", () => ({ PGUSER: "alice@contoso.com" }), "another-principal", /Connect as "orders-api-identity"/],
+    [
+      "the token of another principal",
+      () => ({ PGUSER: "alice@contoso.com" }),
+      "another-principal",
+      /Connect as "orders-api-identity"/,
+    ],
   ];
   for (const [name, env, kind, fix] of refusals) {
     it(`explains ${name} (exit 14)`, async () => {
       const result = await cli(["check", "--json"], pgEnv(env()));
       expect(result.code).toBe(14);
-      const parsed = JSON.parse(result.stdout) as { ok: boolean; steps: Array<{ step: string; ok: boolean; refusal?: string; fix?: string }> };
+      const parsed = JSON.parse(result.stdout) as {
+        ok: boolean;
+        steps: Array<{ step: string; ok: boolean; refusal?: string; fix?: string }>;
+      };
       const last = parsed.steps.at(-1)!;
       expect(last).toMatchObject({ step: "login", ok: false, refusal: kind });
       expect(last.fix).toMatch(fix);

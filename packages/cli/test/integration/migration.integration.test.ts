@@ -4,10 +4,10 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containsJwt, startProxyProcess, type ProxyProcess } from "./proxy-process.js";
+import { containsJwt, type ProxyProcess, startProxyProcess } from "./proxy-process.js";
 
 const packageDir = fileURLToPath(new URL("../..", import.meta.url));
 const drizzleKit = join(packageDir, "node_modules", "drizzle-kit", "bin.cjs");
@@ -23,7 +23,9 @@ beforeAll(async () => {
   const backendPort = Number(readFileSync(join(emu.workDir, "data", "postmaster.pid"), "utf8").split("\n")[3]);
   const admin = new pg.Client({ host: "127.0.0.1", port: backendPort, user: "postgres", database: "postgres" });
   await admin.connect();
-  await admin.query(`grant create on database appdb to ${pg.escapeIdentifier(emu.principals.managedIdentity.roleName)}`);
+  await admin.query(
+    `grant create on database appdb to ${pg.escapeIdentifier(emu.principals.managedIdentity.roleName)}`,
+  );
   await admin.end();
   proxy = await startProxyProcess(emu, ["--max-sigterm-delay", "10"]);
 });
@@ -38,8 +40,12 @@ describe("a migration through the proxy URL", () => {
     const url = `postgresql://${encodeURIComponent(role)}@127.0.0.1:${proxy.port}/appdb?sslmode=disable`;
     const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DATABASE_URL: url };
     const { code, output } = await new Promise<{ code: number; output: string }>((resolve) =>
-      execFile(process.execPath, [drizzleKit, "migrate", "--config", "test/integration/drizzle/drizzle.config.ts"], { cwd: packageDir, env }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+      execFile(
+        process.execPath,
+        [drizzleKit, "migrate", "--config", "test/integration/drizzle/drizzle.config.ts"],
+        { cwd: packageDir, env },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
       ),
     );
     expect(code, output).toBe(0);
@@ -47,12 +53,16 @@ describe("a migration through the proxy URL", () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ owner: string }>("select tableowner as owner from pg_tables where tablename = 'proxy_migration_orders'");
+      const { rows } = await client.query<{ owner: string }>(
+        "select tableowner as owner from pg_tables where tablename = 'proxy_migration_orders'",
+      );
       expect(rows).toEqual([{ owner: role }]);
       const applied = await client.query<{ n: string }>("select count(*) as n from public.__proxy_migrations");
       expect(applied.rows[0]!.n).toBe("1");
       await client.query("insert into proxy_migration_orders (customer) values ('contoso')");
-      const { rows: orders } = await client.query<{ customer: string; quantity: number }>("select customer, quantity from proxy_migration_orders");
+      const { rows: orders } = await client.query<{ customer: string; quantity: number }>(
+        "select customer, quantity from proxy_migration_orders",
+      );
       expect(orders).toEqual([{ customer: "contoso", quantity: 1 }]);
     } finally {
       await client.end();

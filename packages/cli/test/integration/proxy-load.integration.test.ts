@@ -1,6 +1,6 @@
 // The proxy under many connections, across token expiry, with cancel, SIGTERM, health and metrics.
 import net from "node:net";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containsJwt, startProxyProcess } from "./proxy-process.js";
@@ -89,7 +89,10 @@ describe("proxy: cancel, limits, local password, Unix socket", () => {
       const { processID, secretKey } = busy as unknown as { processID: number; secretKey: number };
       // Wait until the backend runs the query (poll, no fixed sleep).
       for (;;) {
-        const { rows } = await watcher.query("select 1 from pg_stat_activity where pid = $1 and state = 'active' and query like 'select pg_sleep%'", [processID]);
+        const { rows } = await watcher.query(
+          "select 1 from pg_stat_activity where pid = $1 and state = 'active' and query like 'select pg_sleep%'",
+          [processID],
+        );
         if (rows.length === 1) break;
       }
       // A CancelRequest on a new connection to the proxy, as libpq and pg send it.
@@ -131,7 +134,9 @@ describe("proxy: cancel, limits, local password, Unix socket", () => {
   });
 
   it("a local password: the right one logs in, a wrong one gets 28P01 from the proxy", async () => {
-    const env = (await import("./proxy-process.js")).managedIdentityEnv(emu, { AZURE_POSTGRESQL_AUTH_LOCAL_PASSWORD: "local-s3cret" });
+    const env = (await import("./proxy-process.js")).managedIdentityEnv(emu, {
+      AZURE_POSTGRESQL_AUTH_LOCAL_PASSWORD: "local-s3cret",
+    });
     const proxy = await startProxyProcess(emu, ["--max-sigterm-delay", "10"], env);
     try {
       const good = clientFor(proxy.port, { password: "local-s3cret" });
@@ -162,8 +167,11 @@ describe("proxy: cancel, limits, local password, Unix socket", () => {
       expect(statSync(path).isSocket()).toBe(true);
       expect(statSync(path).mode & 0o777).toBe(0o600);
       const stdout = await new Promise<string>((resolve, reject) =>
-        execFile("/usr/bin/psql", [`host=${dir} port=5432 dbname=appdb user=${mi().roleName}`, "-X", "-At", "-c", "select current_user"], { env: { PATH: process.env.PATH ?? "" } }, (error, out) =>
-          error ? reject(error) : resolve(out),
+        execFile(
+          "/usr/bin/psql",
+          [`host=${dir} port=5432 dbname=appdb user=${mi().roleName}`, "-X", "-At", "-c", "select current_user"],
+          { env: { PATH: process.env.PATH ?? "" } },
+          (error, out) => (error ? reject(error) : resolve(out)),
         ),
       );
       expect(stdout.trim()).toBe(mi().roleName);
@@ -191,7 +199,8 @@ describe("proxy: production endpoints and shutdown", () => {
       await refused.connect().catch(() => undefined);
 
       let metrics = "";
-      do metrics = await (await fetch(url("/metrics"))).text(); // until the refused client's socket has closed
+      do
+        metrics = await (await fetch(url("/metrics"))).text(); // until the refused client's socket has closed
       while (!/^azure_pg_proxy_connections_open 1$/m.test(metrics));
       expect(metrics).toMatch(/^azure_pg_proxy_connections_total 2$/m);
       expect(metrics).toMatch(/^azure_pg_proxy_token_requests_total 1$/m);

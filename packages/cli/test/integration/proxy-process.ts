@@ -1,6 +1,6 @@
 // Starts the real `azure-postgresql-auth` bin (dist/esm/cli.js) as a child process against an
 // emulator, and reads its JSON log lines. Used by the integration tests.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Emulator } from "@azure/postgresql-auth-emulator";
 
@@ -10,7 +10,14 @@ export const CLI = fileURLToPath(new URL("../../dist/esm/cli.js", import.meta.ur
 export function managedIdentityEnv(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith("AZURE_") && !k.startsWith("PG") && !k.startsWith("MSI_") && !k.startsWith("IDENTITY_")) env[k] = v;
+    if (
+      v !== undefined &&
+      !k.startsWith("AZURE_") &&
+      !k.startsWith("PG") &&
+      !k.startsWith("MSI_") &&
+      !k.startsWith("IDENTITY_")
+    )
+      env[k] = v;
   }
   env.IDENTITY_ENDPOINT = emu.env.IDENTITY_ENDPOINT!;
   env.IDENTITY_HEADER = emu.env.IDENTITY_HEADER!;
@@ -32,16 +39,36 @@ export interface ProxyProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startProxyProcess(emu: Emulator, args: string[] = [], env: Record<string, string> = managedIdentityEnv(emu)): Promise<ProxyProcess> {
+export async function startProxyProcess(
+  emu: Emulator,
+  args: string[] = [],
+  env: Record<string, string> = managedIdentityEnv(emu),
+): Promise<ProxyProcess> {
   const child = spawn(
     process.execPath,
-    [CLI, "proxy", "--host", emu.host, "--port", String(emu.port), "--ca", emu.caFile, "--listen-port", "0", "--json-logs", ...args],
+    [
+      CLI,
+      "proxy",
+      "--host",
+      emu.host,
+      "--port",
+      String(emu.port),
+      "--ca",
+      emu.caFile,
+      "--listen-port",
+      "0",
+      "--json-logs",
+      ...args,
+    ],
     { env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
   let pending = "";
   const logs: Array<Record<string, unknown>> = [];
-  const waiters: Array<{ predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{
+    predicate: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }> = [];
   const onLine = (line: string) => {
     let parsed: Record<string, unknown>;
     try {

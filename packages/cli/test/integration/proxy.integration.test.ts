@@ -3,10 +3,10 @@
 // password on the loopback hop.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containsJwt, managedIdentityEnv, startProxyProcess, type ProxyProcess } from "./proxy-process.js";
+import { containsJwt, managedIdentityEnv, type ProxyProcess, startProxyProcess } from "./proxy-process.js";
 
 const run = promisify(execFile);
 let emu: Emulator;
@@ -17,7 +17,11 @@ beforeAll(async () => {
   emu = await startEmulator();
   emu.resetStats();
   // The most verbose logging of the whole stack (ours, core's and @azure/identity's), searched for tokens below.
-  proxy = await startProxyProcess(emu, ["--http-port", "0", "--log-level", "debug"], managedIdentityEnv(emu, { AZURE_LOG_LEVEL: "verbose" }));
+  proxy = await startProxyProcess(
+    emu,
+    ["--http-port", "0", "--log-level", "debug"],
+    managedIdentityEnv(emu, { AZURE_LOG_LEVEL: "verbose" }),
+  );
 });
 afterAll(async () => {
   await proxy?.stop();
@@ -31,19 +35,25 @@ async function psql(conninfo: string, sql: string, env: Record<string, string> =
 
 describe("proxy: clients without TLS and without a password log in through it", () => {
   it("psql with sslmode=disable logs in as the managed identity", async () => {
-    const { stdout } = await psql(`host=127.0.0.1 port=${proxy.port} dbname=appdb user=${mi().roleName} sslmode=disable`, "select current_user");
+    const { stdout } = await psql(
+      `host=127.0.0.1 port=${proxy.port} dbname=appdb user=${mi().roleName} sslmode=disable`,
+      "select current_user",
+    );
     expect(stdout.trim()).toBe(mi().roleName);
   });
 
   it("psql with its default sslmode (prefer) is answered 'N' and carries on in plaintext", async () => {
-    const { stdout } = await psql(`host=127.0.0.1 port=${proxy.port} dbname=appdb user=${mi().roleName} application_name=from-psql`, "select current_user || ' ' || current_setting('application_name')");
+    const { stdout } = await psql(
+      `host=127.0.0.1 port=${proxy.port} dbname=appdb user=${mi().roleName} application_name=from-psql`,
+      "select current_user || ' ' || current_setting('application_name')",
+    );
     expect(stdout.trim()).toBe(`${mi().roleName} from-psql`);
   });
 
   it("psql with sslmode=require is refused by psql itself (the proxy offers no TLS on loopback)", async () => {
-    await expect(psql(`host=127.0.0.1 port=${proxy.port} dbname=appdb user=${mi().roleName} sslmode=require`, "select 1")).rejects.toThrow(
-      /server does not support SSL/,
-    );
+    await expect(
+      psql(`host=127.0.0.1 port=${proxy.port} dbname=appdb user=${mi().roleName} sslmode=require`, "select 1"),
+    ).rejects.toThrow(/server does not support SSL/);
   });
 
   it("forwards the startup parameters: database, application_name and options", async () => {
@@ -68,9 +78,18 @@ describe("proxy: clients without TLS and without a password log in through it", 
   });
 
   it("pg (no password) logs in as the managed identity", async () => {
-    const pool = new pg.Pool({ host: "127.0.0.1", port: proxy.port, database: "appdb", user: mi().roleName, ssl: false, max: 3 });
+    const pool = new pg.Pool({
+      host: "127.0.0.1",
+      port: proxy.port,
+      database: "appdb",
+      user: mi().roleName,
+      ssl: false,
+      max: 3,
+    });
     try {
-      const results = await Promise.all([1, 2, 3].map(() => pool.query<{ u: string }>("select current_user as u, pg_sleep(0.01)")));
+      const results = await Promise.all(
+        [1, 2, 3].map(() => pool.query<{ u: string }>("select current_user as u, pg_sleep(0.01)")),
+      );
       expect(results.map((r) => r.rows[0]!.u)).toEqual([mi().roleName, mi().roleName, mi().roleName]);
     } finally {
       await pool.end();
@@ -78,7 +97,13 @@ describe("proxy: clients without TLS and without a password log in through it", 
   });
 
   it("an upstream refusal reaches the client unchanged (Azure's SQLSTATE and text)", async () => {
-    const client = new pg.Client({ host: "127.0.0.1", port: proxy.port, database: "appdb", user: "alice@contoso.com", ssl: false });
+    const client = new pg.Client({
+      host: "127.0.0.1",
+      port: proxy.port,
+      database: "appdb",
+      user: "alice@contoso.com",
+      ssl: false,
+    });
     const error = (await client.connect().then(
       () => undefined,
       (e: unknown) => e,
@@ -112,7 +137,10 @@ describe("proxy: clients without TLS and without a password log in through it", 
   });
 
   it("a role the server does not know: the server's 28P01 reaches psql, and the proxy logs the fix", async () => {
-    const failed = await psql(`host=127.0.0.1 port=${proxy.port} dbname=appdb user=nobody sslmode=disable`, "select 1").then(
+    const failed = await psql(
+      `host=127.0.0.1 port=${proxy.port} dbname=appdb user=nobody sslmode=disable`,
+      "select 1",
+    ).then(
       () => "connected",
       (e: { stderr: string }) => e.stderr,
     );
@@ -133,7 +161,10 @@ describe("proxy: role from the token", () => {
   it("--role-from-token ignores the client's user name (psql sends the OS user) and uses the managed identity's name", async () => {
     const own = await startProxyProcess(emu, ["--role-from-token", "--max-sigterm-delay", "10"]);
     try {
-      const { stdout } = await psql(`host=127.0.0.1 port=${own.port} dbname=appdb user=whoever sslmode=disable`, "select current_user");
+      const { stdout } = await psql(
+        `host=127.0.0.1 port=${own.port} dbname=appdb user=whoever sslmode=disable`,
+        "select current_user",
+      );
       expect(stdout.trim()).toBe(mi().roleName);
     } finally {
       expect(await own.stop()).toBe(0);
@@ -147,7 +178,12 @@ describe("proxy: role from the token", () => {
     const first = await new Promise<Buffer>((resolve, reject) => {
       socket.once("data", resolve);
       socket.once("error", reject);
-      socket.write(startupMessage([["user", ""], ["database", "appdb"]]));
+      socket.write(
+        startupMessage([
+          ["user", ""],
+          ["database", "appdb"],
+        ]),
+      );
     });
     socket.destroy();
     expect(first[0]).toBe("R".charCodeAt(0)); // AuthenticationOk from the server
@@ -159,7 +195,13 @@ describe("proxy: credential failure", () => {
   it("the client gets a FATAL error with our code and message when no token can be had", async () => {
     const broken = await startProxyProcess(emu, [], managedIdentityEnv(emu, { IDENTITY_HEADER: "wrong-secret" }));
     try {
-      const client = new pg.Client({ host: "127.0.0.1", port: broken.port, database: "appdb", user: mi().roleName, ssl: false });
+      const client = new pg.Client({
+        host: "127.0.0.1",
+        port: broken.port,
+        database: "appdb",
+        user: mi().roleName,
+        ssl: false,
+      });
       const error = (await client.connect().then(
         () => undefined,
         (e: unknown) => e,

@@ -1,7 +1,7 @@
 // The SQL that `whoami` prints, run by the server's Entra admin, lets a newly added principal log in
 // (through the proxy, as that principal).
 import { execFile } from "node:child_process";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, managedIdentityEnv, startProxyProcess } from "./proxy-process.js";
@@ -29,13 +29,22 @@ describe("whoami's SQL creates the role", () => {
       entraAdmin: string;
       addPrincipal(input: object, options: { createRole: boolean }): Promise<{ clientId: string; oid: string }>;
     };
-    const added = await pgaadauthEmu.addPrincipal({ kind: "managedIdentity", name: "billing-api", assignment: "user" }, { createRole: false });
+    const added = await pgaadauthEmu.addPrincipal(
+      { kind: "managedIdentity", name: "billing-api", assignment: "user" },
+      { createRole: false },
+    );
     const env = managedIdentityEnv(emu);
     const proxyArgs = ["--client-id", added.clientId, "--max-sigterm-delay", "10"];
 
     // Before: the server has no role for it.
     const before = await startProxyProcess(emu, proxyArgs, env);
-    const refused = new pg.Client({ host: "127.0.0.1", port: before.port, database: "appdb", user: "billing-api", ssl: false });
+    const refused = new pg.Client({
+      host: "127.0.0.1",
+      port: before.port,
+      database: "appdb",
+      user: "billing-api",
+      ssl: false,
+    });
     const error = (await refused.connect().then(
       () => undefined,
       (e: unknown) => e,
@@ -51,7 +60,14 @@ describe("whoami's SQL creates the role", () => {
     // The Entra admin runs it (in postgres, as Azure documents), with her own token.
     const adminName = pgaadauthEmu.entraAdmin;
     const { token } = (await emu.credential(adminName).getToken("https://ossrdbms-aad.database.windows.net/.default"))!;
-    const admin = new pg.Client({ host: emu.host, port: emu.port, database: "postgres", user: adminName, password: token, ssl: { ca: emu.ca, rejectUnauthorized: true } });
+    const admin = new pg.Client({
+      host: emu.host,
+      port: emu.port,
+      database: "postgres",
+      user: adminName,
+      password: token,
+      ssl: { ca: emu.ca, rejectUnauthorized: true },
+    });
     await admin.connect();
     try {
       const { rows } = await admin.query<Record<string, string>>(sql);
@@ -64,7 +80,13 @@ describe("whoami's SQL creates the role", () => {
     // After: the new identity logs in through the proxy.
     const after = await startProxyProcess(emu, proxyArgs, env);
     try {
-      const client = new pg.Client({ host: "127.0.0.1", port: after.port, database: "appdb", user: "billing-api", ssl: false });
+      const client = new pg.Client({
+        host: "127.0.0.1",
+        port: after.port,
+        database: "appdb",
+        user: "billing-api",
+        ssl: false,
+      });
       await client.connect();
       expect((await client.query<{ u: string }>("select current_user as u")).rows[0]!.u).toBe("billing-api");
       await client.end();

@@ -1,7 +1,7 @@
 // End-to-end: Knex 3.3 (pg client) against a real PostgreSQL behind the emulator's TLS front, which
 // checks Entra tokens the way Azure does. Verified TLS everywhere.
 import { DefaultAzureCredential } from "@azure/identity";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import knex, { type Knex } from "knex";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entraKnexConnection } from "../../src/index.js";
@@ -10,17 +10,24 @@ let emu: Emulator;
 beforeAll(async () => {
   emu = await startEmulator();
   for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
-  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"]) delete process.env[key];
+  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"])
+    delete process.env[key];
 });
 afterAll(async () => {
   await emu?.stop();
 });
 
-const currentUser = async (db: Knex) => ((await db.raw("select current_user")) as { rows: Array<{ current_user: string }> }).rows[0]!.current_user;
+const currentUser = async (db: Knex) =>
+  ((await db.raw("select current_user")) as { rows: Array<{ current_user: string }> }).rows[0]!.current_user;
 
 describe("Knex with entraKnexConnection", () => {
   it("logs in as the managed identity through an unmodified DefaultAzureCredential, TLS verified from PGSSLROOTCERT", async () => {
-    const db = knex({ client: "pg", connection: entraKnexConnection(new DefaultAzureCredential(), { connection: { port: emu.port, database: emu.database } }) });
+    const db = knex({
+      client: "pg",
+      connection: entraKnexConnection(new DefaultAzureCredential(), {
+        connection: { port: emu.port, database: emu.database },
+      }),
+    });
     try {
       expect(await currentUser(db)).toBe(emu.principals.managedIdentity.roleName);
     } finally {
@@ -34,7 +41,9 @@ describe("Knex with entraKnexConnection", () => {
     emu.resetStats();
     const db = knex({
       client: "pg",
-      connection: entraKnexConnection(emu.credential(principal.name), { connection: { port: emu.port, database: emu.database } }),
+      connection: entraKnexConnection(emu.credential(principal.name), {
+        connection: { port: emu.port, database: emu.database },
+      }),
       pool: { min: 0, max: 1, maxConnectionLifetimeMillis: 1000 }, // Knex retires each connection after a second
     });
     try {
@@ -60,9 +69,16 @@ describe("Knex with entraKnexConnection", () => {
   it("does not trust a server certificate from a CA it was not given, and sends no token", async () => {
     delete process.env.PGSSLROOTCERT; // Node's default CAs only
     emu.resetStats();
-    const db = knex({ client: "pg", connection: entraKnexConnection(emu.credential(emu.principals.user.name), { connection: { port: emu.port, database: emu.database } }) });
+    const db = knex({
+      client: "pg",
+      connection: entraKnexConnection(emu.credential(emu.principals.user.name), {
+        connection: { port: emu.port, database: emu.database },
+      }),
+    });
     try {
-      await expect(currentUser(db)).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+      await expect(currentUser(db)).rejects.toThrow(
+        /self-signed certificate in certificate chain|unable to verify the first certificate/,
+      );
       expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
     } finally {
       process.env.PGSSLROOTCERT = emu.env.PGSSLROOTCERT;

@@ -1,7 +1,7 @@
 // End-to-end: MikroORM 6 (Knex + pg underneath) against a real PostgreSQL behind the emulator's
 // TLS front, which checks Entra tokens the way Azure does. Verified TLS everywhere.
 import { DefaultAzureCredential } from "@azure/identity";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { MikroORM } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getEntraMikroOrmOptions } from "../../src/index.js";
@@ -10,7 +10,8 @@ let emu: Emulator;
 beforeAll(async () => {
   emu = await startEmulator();
   for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
-  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"]) delete process.env[key];
+  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"])
+    delete process.env[key];
 });
 afterAll(async () => {
   await emu?.stop();
@@ -43,7 +44,11 @@ describe("MikroORM with getEntraMikroOrmOptions", () => {
     emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3 });
     emu.resetStats();
     // Knex retires each connection after a second, so the pool keeps opening new ones.
-    const orm = await init(await getEntraMikroOrmOptions(emu.credential(principal.name)), { min: 0, max: 1, maxConnectionLifetimeMillis: 1000 });
+    const orm = await init(await getEntraMikroOrmOptions(emu.credential(principal.name)), {
+      min: 0,
+      max: 1,
+      maxConnectionLifetimeMillis: 1000,
+    });
     try {
       const started = Date.now();
       let queries = 0;
@@ -65,7 +70,11 @@ describe("MikroORM with getEntraMikroOrmOptions", () => {
   });
 
   it("group login: the group's role name as username with the member's token", async () => {
-    const orm = await init(await getEntraMikroOrmOptions(emu.credential(emu.principals.user.name), { username: emu.principals.group.roleName }));
+    const orm = await init(
+      await getEntraMikroOrmOptions(emu.credential(emu.principals.user.name), {
+        username: emu.principals.group.roleName,
+      }),
+    );
     try {
       expect(await currentUser(orm)).toBe(emu.principals.group.roleName);
     } finally {
@@ -79,7 +88,9 @@ describe("MikroORM with getEntraMikroOrmOptions", () => {
     try {
       // MikroORM.init connects at once, so the TLS failure surfaces there.
       const options = await getEntraMikroOrmOptions(emu.credential(emu.principals.user.name));
-      await expect(init(options)).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+      await expect(init(options)).rejects.toThrow(
+        /self-signed certificate in certificate chain|unable to verify the first certificate/,
+      );
       expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
     } finally {
       process.env.PGSSLROOTCERT = emu.env.PGSSLROOTCERT;

@@ -16,7 +16,8 @@ describeAdapterConformance({
     });
     await client.connect();
     return {
-      currentUser: async () => (await client.query<{ current_user: string }>("select current_user")).rows[0]!.current_user,
+      currentUser: async () =>
+        (await client.query<{ current_user: string }>("select current_user")).rows[0]!.current_user,
       close: () => client.end(),
     };
   },

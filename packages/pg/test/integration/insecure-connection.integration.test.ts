@@ -4,10 +4,10 @@
 // TLS is covered in pg.integration.test.ts against the emulator (which itself refuses plaintext
 // before asking for a password, as Azure does, so it cannot play the attacker).
 import net from "node:net";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entraTokenProvider } from "../../src/index.js";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 
 let server: net.Server;
 let port: number;
@@ -61,7 +61,10 @@ describe("pg without TLS", () => {
     received.length = 0;
     const credential = fakeCredential(() => tokenFor(alice));
     const error = await connect({ ssl: false, password: entraTokenProvider(credential) });
-    expect(error).toMatchObject({ code: "INSECURE_CONNECTION", message: expect.stringContaining("rejectUnauthorized: true") });
+    expect(error).toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: expect.stringContaining("rejectUnauthorized: true"),
+    });
     expect(received).toEqual([]);
     expect(credential.calls).toHaveLength(0);
   });
@@ -72,7 +75,10 @@ describe("pg without TLS", () => {
     process.env.PGSSLMODE = "disable";
     try {
       const error = await connect({ password: entraTokenProvider(fakeCredential(() => tokenFor(alice))) });
-      expect(error).toMatchObject({ code: "INSECURE_CONNECTION", message: expect.stringContaining("PGSSLMODE=disable") });
+      expect(error).toMatchObject({
+        code: "INSECURE_CONNECTION",
+        message: expect.stringContaining("PGSSLMODE=disable"),
+      });
       expect(received).toEqual([]);
     } finally {
       if (saved === undefined) delete process.env.PGSSLMODE;
@@ -83,7 +89,13 @@ describe("pg without TLS", () => {
   it("allowInsecureLoopback: true sends the token to a loopback server (a local proxy)", async () => {
     received.length = 0;
     const accessToken = tokenFor(alice);
-    await connect({ ssl: false, password: entraTokenProvider(fakeCredential(() => accessToken), { allowInsecureLoopback: true, cache: false }) });
+    await connect({
+      ssl: false,
+      password: entraTokenProvider(
+        fakeCredential(() => accessToken),
+        { allowInsecureLoopback: true, cache: false },
+      ),
+    });
     expect(received).toEqual([accessToken.token]);
   });
 });

@@ -1,10 +1,11 @@
 // End-to-end: pg against a real PostgreSQL behind the emulator's TLS front, which checks Entra
 // tokens the way Azure does. Real TLS with verification everywhere.
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+
 import { rootCertificates } from "node:tls";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entraTokenProvider, getEntraRoleName } from "../../src/index.js";
+import { entraTokenProvider } from "../../src/index.js";
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -26,7 +27,7 @@ function poolFor(user: string, password: pg.PoolConfig["password"], extra: pg.Po
   });
 }
 
-async function currentUser(pool: pg.Pool | pg.Client): Promise<string> {
+async function _currentUser(pool: pg.Pool | pg.Client): Promise<string> {
   const { rows } = await pool.query<{ current_user: string }>("select current_user");
   return rows[0]!.current_user;
 }
@@ -40,9 +41,11 @@ describe("pg with entraTokenProvider", () => {
     try {
       const clients = await Promise.all(Array.from({ length: 20 }, () => pool.connect()));
       const pids = await Promise.all(
-        clients.map(async (c) => (await c.query<{ pid: number }>("select pg_backend_pid() as pid, pg_sleep(0.05)")).rows[0]!.pid),
+        clients.map(
+          async (c) => (await c.query<{ pid: number }>("select pg_backend_pid() as pid, pg_sleep(0.05)")).rows[0]!.pid,
+        ),
       );
-      clients.forEach((c) => c.release());
+      for (const c of clients) c.release();
       expect(new Set(pids).size).toBe(20);
       expect(emu.stats().tokenRequests.byPrincipal[name]).toBe(1);
     } finally {
@@ -57,8 +60,17 @@ describe("pg with entraTokenProvider", () => {
     emu.resetStats();
     const credential = emu.credential(principal.name);
     const password = entraTokenProvider(credential);
-    const clients = Array.from({ length: 60 }, () =>
-      new pg.Client({ host: emu.host, port: emu.port, database: emu.database, user: principal.roleName, password, ssl: { ca: emu.ca, rejectUnauthorized: true } }),
+    const clients = Array.from(
+      { length: 60 },
+      () =>
+        new pg.Client({
+          host: emu.host,
+          port: emu.port,
+          database: emu.database,
+          user: principal.roleName,
+          password,
+          ssl: { ca: emu.ca, rejectUnauthorized: true },
+        }),
     );
     try {
       const outcomes = await Promise.allSettled(clients.map((c) => c.connect()));
@@ -113,7 +125,9 @@ describe("what the server refuses", () => {
 
   it("plaintext", async () => {
     const token = emu.issueToken(emu.principals.user.name);
-    expect(await connect({ user: "alice@contoso.com", password: token, ssl: false })).toMatch(/SSL connection is required/);
+    expect(await connect({ user: "alice@contoso.com", password: token, ssl: false })).toMatch(
+      /SSL connection is required/,
+    );
   });
 
   it("a server certificate from a CA the client does not trust", async () => {

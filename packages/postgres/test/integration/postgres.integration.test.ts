@@ -1,7 +1,7 @@
 // End-to-end: postgres.js (and Drizzle on postgres-js) against a real PostgreSQL behind the
 // emulator's TLS front, which checks Entra tokens the way Azure does. Verified TLS everywhere.
 import { DefaultAzureCredential } from "@azure/identity";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { sql as drizzleSql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -13,13 +13,15 @@ beforeAll(async () => {
   emu = await startEmulator();
   // PGHOST, PGPORT, PGDATABASE, PGSSLMODE=verify-full, PGSSLROOTCERT and the managed identity endpoint.
   for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
-  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"]) delete process.env[key];
+  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"])
+    delete process.env[key];
 });
 afterAll(async () => {
   await emu?.stop();
 });
 
-const currentUser = async (sql: postgres.Sql) => (await sql<{ current_user: string }[]>`select current_user`)[0]!.current_user;
+const currentUser = async (sql: postgres.Sql) =>
+  (await sql<{ current_user: string }[]>`select current_user`)[0]!.current_user;
 
 describe("postgres.js with getEntraPostgresOptions", () => {
   it("logs in as the managed identity through an unmodified DefaultAzureCredential, TLS verified from PGSSLROOTCERT", async () => {
@@ -50,7 +52,11 @@ describe("postgres.js with getEntraPostgresOptions", () => {
   });
 
   it("group login: the group's role name as username with the member's token", async () => {
-    const sql = postgres(await getEntraPostgresOptions(emu.credential(emu.principals.user.name), { username: emu.principals.group.roleName }));
+    const sql = postgres(
+      await getEntraPostgresOptions(emu.credential(emu.principals.user.name), {
+        username: emu.principals.group.roleName,
+      }),
+    );
     try {
       expect(await currentUser(sql)).toBe(emu.principals.group.roleName);
     } finally {
@@ -63,7 +69,11 @@ describe("postgres.js with getEntraPostgresOptions", () => {
     emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 3 });
     emu.resetStats();
     // max_lifetime 1 s: postgres.js closes each connection after a second and opens a new one.
-    const sql = postgres({ ...(await getEntraPostgresOptions(emu.credential(principal.name))), max: 1, max_lifetime: 1 });
+    const sql = postgres({
+      ...(await getEntraPostgresOptions(emu.credential(principal.name))),
+      max: 1,
+      max_lifetime: 1,
+    });
     try {
       const started = Date.now();
       let queries = 0;
@@ -89,9 +99,14 @@ describe("postgres.js with getEntraPostgresOptions", () => {
     try {
       emu.resetStats();
       const credential = emu.credential(emu.principals.user.name);
-      const sql = postgres({ ...(await getEntraPostgresOptions(credential, { username: "alice@contoso.com" })), max: 1 });
+      const sql = postgres({
+        ...(await getEntraPostgresOptions(credential, { username: "alice@contoso.com" })),
+        max: 1,
+      });
       try {
-        await expect(currentUser(sql)).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+        await expect(currentUser(sql)).rejects.toThrow(
+          /self-signed certificate in certificate chain|unable to verify the first certificate/,
+        );
         expect(emu.stats().tokenRequests.total).toBe(0); // the handshake failed before any token was asked for or sent
       } finally {
         await sql.end();
@@ -103,7 +118,10 @@ describe("postgres.js with getEntraPostgresOptions", () => {
 
   it("a failed token request fails that query instead of crashing the process; the next connection logs in", async () => {
     const principal = emu.principals.servicePrincipal;
-    const options = await getEntraPostgresOptions(emu.credential(principal.name), { username: principal.roleName, cache: false });
+    const options = await getEntraPostgresOptions(emu.credential(principal.name), {
+      username: principal.roleName,
+      cache: false,
+    });
     emu.configurePrincipal(principal.name, { failNext: 1, failStatus: 400 }); // not transient: no retry
     const sql = postgres({ ...options, max: 1 });
     try {

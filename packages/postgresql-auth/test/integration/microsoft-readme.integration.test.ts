@@ -11,8 +11,14 @@ const emulatorBin = `${packageDir}/node_modules/.bin/azure-postgresql-emulator`;
 function runSample(file: string) {
   const sample = fileURLToPath(new URL(`./microsoft-readme/${file}`, import.meta.url));
   const env = { ...process.env };
-  for (const key of [...AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, "PGHOST", "PGPORT", "PGUSER", "PGDATABASE"]) delete env[key];
-  return spawnSync(emulatorBin, ["run", "--", process.execPath, sample], { cwd: packageDir, env, encoding: "utf8", timeout: 120_000 });
+  for (const key of [...AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, "PGHOST", "PGPORT", "PGUSER", "PGDATABASE"])
+    delete env[key];
+  return spawnSync(emulatorBin, ["run", "--", process.execPath, sample], {
+    cwd: packageDir,
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
 }
 
 describe("Microsoft's README samples, unmodified, under azure-postgresql-emulator run", () => {

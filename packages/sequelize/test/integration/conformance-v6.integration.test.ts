@@ -24,7 +24,9 @@ describeAdapterConformance({
     await sequelize.authenticate();
     return {
       async currentUser() {
-        const rows = await sequelize.query<{ current_user: string }>("select current_user", { type: QueryTypes.SELECT });
+        const rows = await sequelize.query<{ current_user: string }>("select current_user", {
+          type: QueryTypes.SELECT,
+        });
         return rows[0]!.current_user;
       },
       close: () => sequelize.close(),
@@ -36,7 +38,10 @@ describeAdapterConformance({
     configureEntraAuthentication(sequelize, credential);
     const config: HookConfig = { host };
     // runHooks is how v6's connection manager calls beforeConnect (untyped in v6).
-    await (sequelize as unknown as { runHooks(name: string, config: HookConfig): Promise<void> }).runHooks("beforeConnect", config);
+    await (sequelize as unknown as { runHooks(name: string, config: HookConfig): Promise<void> }).runHooks(
+      "beforeConnect",
+      config,
+    );
     return config.password as string;
   },
 });

@@ -29,7 +29,8 @@ describeAdapterConformance({
       close: () => sequelize.close(),
     };
   },
-  setUp: (credential) => configureEntraAuthentication(new SequelizeV7({ dialect: PostgresDialect }), credential as never),
+  setUp: (credential) =>
+    configureEntraAuthentication(new SequelizeV7({ dialect: PostgresDialect }), credential as never),
   async passwordFor(credential, host) {
     const sequelize = new SequelizeV7({ dialect: PostgresDialect, host });
     configureEntraAuthentication(sequelize, credential);

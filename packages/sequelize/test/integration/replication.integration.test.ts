@@ -6,10 +6,10 @@
 // log in as the user (role from the token), replica 2 as a group the user belongs to (a role
 // configured on that replica alone).
 import { setTimeout as sleep } from "node:timers/promises";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
-import { Sequelize as SequelizeV6, QueryTypes } from "sequelize";
+import { QueryTypes, Sequelize as SequelizeV6 } from "sequelize";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configureEntraAuthentication } from "../../src/index.js";
 
@@ -31,7 +31,11 @@ type Seen = { host: string; user: string; hasPassword: boolean };
 /** Records what each connection was opened with (host and user; never the password itself). */
 function recordConnections(seen: Seen[], userField: "username" | "user") {
   return async (config: Record<string, unknown>) => {
-    seen.push({ host: String(config.host), user: String(config[userField]), hasPassword: typeof config.password === "string" && config.password.length > 0 });
+    seen.push({
+      host: String(config.host),
+      user: String(config[userField]),
+      hasPassword: typeof config.password === "string" && config.password.length > 0,
+    });
   };
 }
 
@@ -56,7 +60,9 @@ function expectEachServerItsOwnLogin(seen: Seen[]) {
   expect(seen.every((s) => s.hasPassword)).toBe(true);
   // Both host names were used, each replica with its own role.
   expect(seen.filter((s) => s.host === replica1.host).map((s) => s.user)).toContain(user());
-  expect(seen.filter((s) => s.host === write.host).map((s) => s.user)).toEqual(expect.arrayContaining([user(), group()]));
+  expect(seen.filter((s) => s.host === write.host).map((s) => s.user)).toEqual(
+    expect.arrayContaining([user(), group()]),
+  );
   expect(seen.filter((s) => s.host === replica1.host).every((s) => s.user === user())).toBe(true);
 }
 
@@ -75,11 +81,16 @@ describe("Sequelize v6 read replication", () => {
     const seen: Seen[] = [];
     sequelize.addHook("beforeConnect", recordConnections(seen, "username"));
     const read = async () => {
-      const rows = await sequelize.query<{ u: string }>("select current_user as u, pg_sleep(0.1)", { type: QueryTypes.SELECT });
+      const rows = await sequelize.query<{ u: string }>("select current_user as u, pg_sleep(0.1)", {
+        type: QueryTypes.SELECT,
+      });
       return rows[0]!.u;
     };
     const writeQuery = async () => {
-      const rows = await sequelize.query<{ u: string }>("select current_user as u", { type: QueryTypes.SELECT, useMaster: true });
+      const rows = await sequelize.query<{ u: string }>("select current_user as u", {
+        type: QueryTypes.SELECT,
+        useMaster: true,
+      });
       return rows[0]!.u;
     };
     emu.resetStats();

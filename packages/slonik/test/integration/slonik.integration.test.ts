@@ -1,9 +1,9 @@
 // End-to-end: Slonik 47 (its pg driver) against a real PostgreSQL behind the emulator's TLS front,
 // which checks Entra tokens the way Azure does. Verified TLS everywhere; pg.defaults untouched.
 import { DefaultAzureCredential } from "@azure/identity";
-import { startEmulator, type Emulator } from "@azure/postgresql-auth-emulator";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { createPgDriverFactory } from "@slonik/pg-driver";
-import { createPool, sql, type DatabasePool } from "slonik";
+import { createPool, type DatabasePool, sql } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEntraDriverFactory } from "../../src/index.js";
 
@@ -12,7 +12,8 @@ let uri: string;
 beforeAll(async () => {
   emu = await startEmulator();
   for (const [key, value] of Object.entries(emu.env)) process.env[key] = value;
-  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"]) delete process.env[key];
+  for (const key of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "PGUSER"])
+    delete process.env[key];
   uri = `postgres://${emu.host}:${emu.port}/${emu.database}`;
 });
 afterAll(async () => {
@@ -23,7 +24,9 @@ const currentUser = (pool: DatabasePool) => pool.oneFirst(sql.unsafe`select curr
 
 describe("Slonik with createEntraDriverFactory", () => {
   it("logs in as the managed identity through an unmodified DefaultAzureCredential, TLS verified from PGSSLROOTCERT", async () => {
-    const pool = await createPool(uri, { driverFactory: createEntraDriverFactory(createPgDriverFactory(), new DefaultAzureCredential()) });
+    const pool = await createPool(uri, {
+      driverFactory: createEntraDriverFactory(createPgDriverFactory(), new DefaultAzureCredential()),
+    });
     try {
       expect(await currentUser(pool)).toBe(emu.principals.managedIdentity.roleName);
     } finally {
@@ -32,9 +35,12 @@ describe("Slonik with createEntraDriverFactory", () => {
   });
 
   it("group login: the group's role name in the URI with the member's token", async () => {
-    const pool = await createPool(`postgres://${emu.principals.group.roleName}@${emu.host}:${emu.port}/${emu.database}`, {
-      driverFactory: createEntraDriverFactory(createPgDriverFactory(), emu.credential(emu.principals.user.name)),
-    });
+    const pool = await createPool(
+      `postgres://${emu.principals.group.roleName}@${emu.host}:${emu.port}/${emu.database}`,
+      {
+        driverFactory: createEntraDriverFactory(createPgDriverFactory(), emu.credential(emu.principals.user.name)),
+      },
+    );
     try {
       expect(await currentUser(pool)).toBe(emu.principals.group.roleName);
     } finally {
@@ -76,7 +82,9 @@ describe("Slonik with createEntraDriverFactory", () => {
     emu.resetStats();
     try {
       await expect(
-        createPool(uri, { driverFactory: createEntraDriverFactory(createPgDriverFactory(), emu.credential(emu.principals.user.name)) }),
+        createPool(uri, {
+          driverFactory: createEntraDriverFactory(createPgDriverFactory(), emu.credential(emu.principals.user.name)),
+        }),
       ).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
       expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
     } finally {
