@@ -53,7 +53,11 @@ async function useAllServers(read: () => Promise<string>, write: () => Promise<s
 
 const user = () => emu.principals.user.roleName; // alice@contoso.com
 const group = () => emu.principals.group.roleName; // db-readers, alice is a member
-const expectedUse = () => ({ reads: [group(), group(), user(), user()].sort(), write: user() });
+/** Reads went to both replicas, each as its own role (how many to each is the pool's business), the write as the user. */
+function expectUse({ reads, write }: { reads: string[]; write: string }) {
+  expect(write).toBe(user());
+  expect(new Set(reads)).toEqual(new Set([user(), group()]));
+}
 
 function expectEachServerItsOwnLogin(seen: Seen[]) {
   const { write, replica1 } = servers();
@@ -95,9 +99,9 @@ describe("Sequelize v6 read replication", () => {
     };
     emu.resetStats();
     try {
-      expect(await useAllServers(read, writeQuery)).toEqual(expectedUse());
+      expectUse(await useAllServers(read, writeQuery));
       await sleep(TOKEN_LIFETIME_SECONDS * 1000 + 500); // every token so far has expired, every connection closed (idle)
-      expect(await useAllServers(read, writeQuery)).toEqual(expectedUse());
+      expectUse(await useAllServers(read, writeQuery));
       expectEachServerItsOwnLogin(seen);
       const stats = emu.stats();
       expect(stats.logins.refused).toBe(0);
@@ -135,9 +139,9 @@ describe("Sequelize v7 read replication", () => {
     };
     emu.resetStats();
     try {
-      expect(await useAllServers(read, writeQuery)).toEqual(expectedUse());
+      expectUse(await useAllServers(read, writeQuery));
       await sleep(TOKEN_LIFETIME_SECONDS * 1000 + 500);
-      expect(await useAllServers(read, writeQuery)).toEqual(expectedUse());
+      expectUse(await useAllServers(read, writeQuery));
       expectEachServerItsOwnLogin(seen);
       const stats = emu.stats();
       expect(stats.logins.refused).toBe(0);
