@@ -7,11 +7,25 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants, readFileSync } from "node:fs";
-import { access, chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import {
+  access,
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { createRequire } from "node:module";
 import net from "node:net";
 import { arch, platform, tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -279,13 +293,22 @@ async function reachableBinaries(
     fingerprint: bins.fingerprint,
   });
   let copied = false;
-  if (!(await exists(join(final, "bin", "postgres")))) {
-    const temp = `${final}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-    await execFileAsync("cp", ["-R", "-p", bins.embeddedRoot, temp]);
-    await execFileAsync("chmod", ["-R", "u+rwX,go+rX,go-w", temp]);
-    await chmod(temp, 0o755);
-    await publish(temp, final);
-    copied = true;
+  const ready = () => exists(join(final, "bin", "postgres"));
+  // One process copies (the others wait for it rather than copy the same 60 MB too).
+  const release = (await ready()) ? undefined : await lockOrWait(`${final}.lock`, ready);
+  if (release !== undefined) {
+    try {
+      if (!(await ready())) {
+        const temp = `${final}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+        await execFileAsync("cp", ["-R", "-p", bins.embeddedRoot, temp]);
+        await execFileAsync("chmod", ["-R", "u+rwX,go+rX,go-w", temp]);
+        await chmod(temp, 0o755);
+        await publish(temp, final);
+        copied = true;
+      }
+    } finally {
+      await release();
+    }
   }
   const result = binOf(final);
   if (copied && !canRunAs(result.postgres, ids)) throw new Error(unreachableMessage(result.postgres, ids));
@@ -412,9 +435,46 @@ function templateKey(bins: Binaries): string {
 }
 
 /**
+ * Takes the lock file `path` (created exclusively, holding this process's pid), waiting while a
+ * live process holds it, unless `done()` turns true meanwhile. A lock whose process is gone, or
+ * older than two minutes, is taken over. Resolves to a release function, or undefined when done.
+ */
+async function lockOrWait(path: string, done: () => Promise<boolean>): Promise<(() => Promise<void>) | undefined> {
+  for (;;) {
+    try {
+      const handle = await open(path, "wx");
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    if (await done()) return undefined;
+    const holder = Number(await readFile(path, "utf8").catch(() => ""));
+    const age = await stat(path).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (!isAlive(holder) || age > 120_000) await rm(path, { force: true });
+    else await sleep(100);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
  * Returns the cached template data folder for these binaries, making it when missing. Safe
- * under concurrent starts: each maker works in its own temp folder and renames it into place;
- * the first rename wins and the others discard theirs.
+ * under concurrent starts: one process makes it (under a lock file; the others wait for it
+ * instead of running initdb too, which on a fresh machine with many test files starting at once
+ * would cost one initdb each), in its own temp folder renamed into place.
  */
 async function ensureTemplate(
   bins: Binaries,
@@ -426,7 +486,28 @@ async function ensureTemplate(
   const root = await ensureCacheRoot(cacheDir);
   const final = join(root, `template-${templateKey(bins)}`);
   const finalData = join(final, "data");
-  if (await exists(join(finalData, "PG_VERSION"))) return { dataDir: finalData, created: false };
+  const ready = () => exists(join(finalData, "PG_VERSION"));
+  if (await ready()) return { dataDir: finalData, created: false };
+  const release = await lockOrWait(`${final}.lock`, ready);
+  if (release === undefined) return { dataDir: finalData, created: false };
+  try {
+    if (await ready()) return { dataDir: finalData, created: false };
+    return { dataDir: await makeTemplate(bins, ids, root, final, log, logTail), created: true };
+  } finally {
+    await release();
+  }
+}
+
+/** Makes the template data folder in a temp folder and renames it to `final`; returns its data folder. */
+async function makeTemplate(
+  bins: Binaries,
+  ids: Ids | undefined,
+  root: string,
+  final: string,
+  log: (t: string) => void,
+  logTail: () => string,
+): Promise<string> {
+  const finalData = join(final, "data");
   await sweepStaleTemps(root);
   const temp = `${final}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   const dataDir = join(temp, "data");
@@ -466,7 +547,7 @@ async function ensureTemplate(
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
-  return { dataDir: finalData, created: true };
+  return finalData;
 }
 
 /** A running PostgreSQL server owned by the emulator. */
