@@ -2,7 +2,7 @@
 // emulator, and reads its JSON log lines. Used by the integration tests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Emulator } from "@azure/postgresql-auth-emulator";
+import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, type Emulator } from "@azure/postgresql-auth-emulator";
 
 export const CLI = fileURLToPath(new URL("../../dist/esm/cli.js", import.meta.url));
 
@@ -10,14 +10,7 @@ export const CLI = fileURLToPath(new URL("../../dist/esm/cli.js", import.meta.ur
 export function managedIdentityEnv(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (
-      v !== undefined &&
-      !k.startsWith("AZURE_") &&
-      !k.startsWith("PG") &&
-      !k.startsWith("MSI_") &&
-      !k.startsWith("IDENTITY_")
-    )
-      env[k] = v;
+    if (v !== undefined && !AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES.includes(k) && !k.startsWith("PG")) env[k] = v;
   }
   env.IDENTITY_ENDPOINT = emu.env.IDENTITY_ENDPOINT!;
   env.IDENTITY_HEADER = emu.env.IDENTITY_HEADER!;
