@@ -109,7 +109,8 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
       emu.resetStats();
       try {
         let connections = 0;
-        const until = Date.now() + SHORT_TOKEN_SECONDS * 2_500; // two and a half lifetimes
+        const started = Date.now();
+        const until = started + SHORT_TOKEN_SECONDS * 2_500; // two and a half lifetimes
         while (Date.now() < until) {
           expect(await loginAs(credential)).toBe(managedIdentity.roleName);
           connections += 1;
@@ -117,11 +118,19 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
         }
         const stats = emu.stats();
         expect(stats.logins.refused).toBe(0);
-        // At least one login per connection (Sequelize v6 opens one more, once, to read the server version).
+        // At least one login per connection: some drivers open one more per connect (Sequelize v6 to
+        // read the server version, Slonik's pg driver to read type ids at createPool).
         expect(stats.logins.ok).toBeGreaterThanOrEqual(connections);
         const requests = stats.tokenRequests.byPrincipal[managedIdentity.name] ?? 0;
         expect(requests).toBeGreaterThanOrEqual(3); // the token was renewed as it aged
-        expect(requests).toBeLessThan(connections / 2); // and shared between connections in between
+        // And shared between connections in between. The cache renews a token from half its
+        // lifetime on, so at most about one request per half lifetime, plus the first. The bound is
+        // by time, not by the number of connections: with the whole workspace's tests in parallel
+        // on two cores a Sequelize v6 connection (two logins) took about half a second, and
+        // "fewer than half as many requests as connections" failed with 6 requests for 11.
+        const halfLifetimes = (Date.now() - started) / (SHORT_TOKEN_SECONDS * 500);
+        expect(requests).toBeLessThanOrEqual(Math.ceil(halfLifetimes) + 1);
+        expect(requests).toBeLessThan(connections);
       } finally {
         emu.configurePrincipal(managedIdentity.name, { tokenLifetimeSeconds: 3600 });
       }
