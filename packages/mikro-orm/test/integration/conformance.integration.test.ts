@@ -1,0 +1,57 @@
+// The shared adapter conformance suite, run through MikroORM 6 with getEntraMikroOrmOptions: the
+// README's program (`MikroORM.init({ ...options, dbName })`), TLS verified against the emulator's
+// CA through the adapter's own sslrootcert setting, one connection per MikroORM instance (a Knex
+// pool of at most one connection).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { MikroORM } from "@mikro-orm/postgresql";
+import { entraMikroOrmPassword, getEntraMikroOrmOptions } from "../../src/index.js";
+
+/** The CA as a PEM file: the adapter reads `sslrootcert` from a file, as libpq does. */
+let written: { ca: string; file: string } | undefined;
+const sslrootcert = (ca: string) => {
+  if (written?.ca !== ca) {
+    const file = join(mkdtempSync(join(tmpdir(), "conformance-mikro-orm-")), "ca.pem");
+    writeFileSync(file, ca);
+    written = { ca, file };
+  }
+  return written.file;
+};
+
+describeAdapterConformance({
+  name: "MikroORM",
+  async connect({ host, port, database, ca, credential, username }) {
+    // MikroORM.init connects at once (and checks the connection on it).
+    const orm = await MikroORM.init({
+      ...(await getEntraMikroOrmOptions(credential, {
+        host,
+        sslmode: "verify-full",
+        sslrootcert: sslrootcert(ca),
+        ...(username === undefined ? {} : { username }),
+      })),
+      port,
+      dbName: database,
+      entities: [],
+      discovery: { warnWhenNoEntities: false },
+      pool: { min: 0, max: 1 },
+    });
+    return {
+      async currentUser() {
+        const rows = (await orm.em.getConnection().execute("select current_user")) as Array<{ current_user: string }>;
+        return rows[0]!.current_user;
+      },
+      close: () => orm.close(true),
+    };
+  },
+  // getEntraMikroOrmOptions is async (a null credential rejects its promise); its synchronous part,
+  // the password function it builds, checks the credential at once.
+  setUp: (credential) => entraMikroOrmPassword(credential as never),
+  // MikroORM calls the password function with no host; the host is bound at set-up. (An explicit
+  // username, so the set-up itself asks for no token.)
+  async passwordFor(credential, host) {
+    const options = await getEntraMikroOrmOptions(credential, { host, username: "x" });
+    return (await options.password()).password;
+  },
+});
