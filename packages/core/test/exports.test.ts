@@ -16,12 +16,15 @@ describe("@azure/postgresql-auth-core exports", () => {
       "azurePostgresqlClouds",
       "cloudFromHost",
       "createEntraTokenSource",
+      "createExpirationChecker",
       "decodeTokenClaims",
       "getEntraToken",
+      "isLoopbackHost",
       "logger",
       "redactTokens",
       "resolveRoleName",
       "resolveScopes",
+      "resolveTlsOptions",
     ];
     expect(esm).toEqual(expected);
     expect(cjs).toEqual(expected);

@@ -2,14 +2,16 @@ import {
   assertRoleNameOptions,
   assertTokenCredential,
   createEntraTokenSource,
+  createExpirationChecker,
   EntraAuthError,
+  type EntraTlsOptions,
+  type EntraTlsSettings,
   type GetEntraTokenPasswordOptions,
   type RoleNameOptions,
   resolveRoleName,
+  resolveTlsOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
-import { expirationChecker } from "./expiration-checker.js";
-import { type EntraTlsSettings, type PgTlsOptions, pgTlsOptions } from "./pg-tls-options.js";
 
 /**
  * The part of Knex's pg connection settings this package passes through (`database`, `port`,
@@ -43,7 +45,7 @@ export interface EntraKnexConnection extends KnexPgConnectionLike {
   host: string;
   user: string;
   password: string;
-  ssl: PgTlsOptions | false | boolean | object;
+  ssl: EntraTlsOptions | boolean | object;
   expirationChecker: () => boolean;
 }
 
@@ -98,7 +100,7 @@ export function entraKnexConnection(
     fallbackUsername,
     sslmode,
     sslrootcert,
-    allowPlaintextLoopback,
+    allowInsecureLoopback,
     ...tokenOptions
   } = settings;
   const host = (connection.host ?? process.env.PGHOST ?? "").trim();
@@ -107,11 +109,12 @@ export function entraKnexConnection(
       "INVALID_OPTION",
       "entraKnexConnection: set connection.host (or PGHOST) to the server's host name.",
     );
-  // connection.ssl: false is plaintext, under the same rule as sslmode "disable".
-  const ssl =
-    connection.ssl === false
-      ? plaintext(host, allowPlaintextLoopback)
-      : (connection.ssl ?? pgTlsOptions({ sslmode, sslrootcert, allowPlaintextLoopback }, host));
+  const ssl = connection.ssl === false ? plaintext(host, allowInsecureLoopback) : (connection.ssl ?? pgSsl());
+  function pgSsl(): EntraTlsOptions | false {
+    // pg has no "allow"/"prefer": an allowed plaintext mode is false.
+    const tls = resolveTlsOptions({ sslmode, sslrootcert, allowInsecureLoopback }, host);
+    return typeof tls === "object" ? tls : false;
+  }
   const source = createEntraTokenSource(credential, { ...tokenOptions, host });
   return async () => {
     const { token, expiresOnTimestamp } = await source.getAccessToken();
@@ -122,19 +125,23 @@ export function entraKnexConnection(
       user: roleName,
       password: token,
       ssl,
-      expirationChecker: expirationChecker(expiresOnTimestamp),
+      expirationChecker: createExpirationChecker(expiresOnTimestamp),
     };
   };
 }
 
-function plaintext(host: string, allowPlaintextLoopback: boolean | undefined): false {
+// connection.ssl: false is plaintext, under the same rule as sslmode "disable" (with a message
+// that names connection.ssl).
+function plaintext(host: string, allowInsecureLoopback: boolean | undefined): false {
   try {
-    return pgTlsOptions({ sslmode: "disable", allowPlaintextLoopback }, host) as false;
+    resolveTlsOptions({ sslmode: "disable", allowInsecureLoopback }, host);
+    return false;
   } catch (cause) {
+    if (!EntraAuthError.isInstance(cause) || cause.code !== "INSECURE_CONNECTION") throw cause;
     throw new EntraAuthError(
-      "INVALID_OPTION",
+      "INSECURE_CONNECTION",
       "entraKnexConnection: connection.ssl is false, which would send the access token without TLS. Remove it " +
-        "(certificates are verified by default); for a local server on a loopback address only, set allowPlaintextLoopback: true.",
+        "(certificates are verified by default); for a server on this machine (a local proxy) only, set allowInsecureLoopback: true.",
       { cause },
     );
   }

@@ -7,7 +7,10 @@
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
+  type EntraTlsOptions,
+  type EntraTlsSettings,
   type GetEntraTokenPasswordOptions,
+  type SslMode,
 } from "@azure/postgresql-auth-core";
 export {
   type EntraKnexConnection,
@@ -15,4 +18,3 @@ export {
   entraKnexConnection,
   type KnexPgConnectionLike,
 } from "./entra-knex-connection.js";
-export type { EntraTlsSettings, PgTlsOptions } from "./pg-tls-options.js";

@@ -59,22 +59,39 @@ describe("entraKnexConnection", () => {
     const credential = fakeCredential(() => tokenFor(alice));
     expect(() => entraKnexConnection(credential, { connection: { host, ssl: false } })).toThrowError(
       expect.objectContaining({
-        code: "INVALID_OPTION",
-        message: expect.stringMatching(/connection\.ssl is false.*allowPlaintextLoopback/),
+        code: "INSECURE_CONNECTION",
+        message: expect.stringMatching(/connection\.ssl is false.*allowInsecureLoopback/),
       }),
     );
     vi.stubEnv("PGSSLMODE", "disable");
     expect(() => entraKnexConnection(credential, { connection: { host } })).toThrowError(
-      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/PGSSLMODE/) }),
+      expect.objectContaining({ code: "INSECURE_CONNECTION", message: expect.stringMatching(/PGSSLMODE/) }),
     );
     expect(() =>
-      entraKnexConnection(credential, { connection: { host: "localhost" }, allowPlaintextLoopback: true }),
+      entraKnexConnection(credential, { connection: { host: "localhost" }, allowInsecureLoopback: true }),
     ).not.toThrow();
     expect(() => entraKnexConnection(credential, { connection: { host: "localhost", ssl: false } })).toThrowError(
-      expect.objectContaining({ code: "INVALID_OPTION" }),
+      expect.objectContaining({ code: "INSECURE_CONNECTION" }),
     );
     expect(() =>
-      entraKnexConnection(credential, { connection: { host: "127.0.0.1", ssl: false }, allowPlaintextLoopback: true }),
+      entraKnexConnection(credential, { connection: { host: "127.0.0.1", ssl: false }, allowInsecureLoopback: true }),
     ).not.toThrow();
+    expect(() =>
+      entraKnexConnection(credential, { connection: { host }, allowInsecureLoopback: 1 as never }),
+    ).toThrowError(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/allowInsecureLoopback/) }),
+    );
+  });
+
+  it("an allowed plaintext sslmode (allow, prefer) gives pg ssl: false, never the mode's name", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    for (const sslmode of ["allow", "prefer", "disable"] as const) {
+      const connection = await entraKnexConnection(credential, {
+        connection: { host: "localhost" },
+        sslmode,
+        allowInsecureLoopback: true,
+      })();
+      expect(connection.ssl).toBe(false);
+    }
   });
 });

@@ -1,10 +1,10 @@
 import {
   assertTokenCredential,
   createEntraTokenSource,
+  createExpirationChecker,
   type GetEntraTokenPasswordOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
-import { expirationChecker } from "./expiration-checker.js";
 
 /**
  * MikroORM's `DynamicPassword`: the password and a function that tells Knex when to ask again.
@@ -51,6 +51,6 @@ export function entraMikroOrmPassword(
   const source = createEntraTokenSource(credential, options);
   return async () => {
     const { token, expiresOnTimestamp } = await source.getAccessToken();
-    return { password: token, expirationChecker: expirationChecker(expiresOnTimestamp) };
+    return { password: token, expirationChecker: createExpirationChecker(expiresOnTimestamp) };
   };
 }

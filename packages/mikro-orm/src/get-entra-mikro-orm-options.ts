@@ -2,13 +2,15 @@ import {
   assertRoleNameOptions,
   assertTokenCredential,
   EntraAuthError,
+  type EntraTlsOptions,
+  type EntraTlsSettings,
   type GetEntraTokenPasswordOptions,
   type RoleNameOptions,
   resolveRoleName,
+  resolveTlsOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 import { type EntraDynamicPassword, entraMikroOrmPassword } from "./entra-mikro-orm-password.js";
-import { type EntraTlsSettings, type PgTlsOptions, pgTlsOptions } from "./pg-tls-options.js";
 
 /**
  * Settings of {@link getEntraMikroOrmOptions}: host, role name rules, TLS and the token options
@@ -38,7 +40,7 @@ export interface EntraMikroOrmOptions {
   host: string;
   user: string;
   password: () => Promise<EntraDynamicPassword>;
-  driverOptions: { connection: { ssl: PgTlsOptions | false } };
+  driverOptions: { connection: { ssl: EntraTlsOptions | false } };
 }
 
 /**
@@ -68,14 +70,15 @@ export async function getEntraMikroOrmOptions(
 ): Promise<EntraMikroOrmOptions> {
   assertTokenCredential(credential, "getEntraMikroOrmOptions");
   assertRoleNameOptions(settings);
-  const { sslmode, sslrootcert, allowPlaintextLoopback, username, fallbackUsername, ...tokenOptions } = settings;
+  const { sslmode, sslrootcert, allowInsecureLoopback, username, fallbackUsername, ...tokenOptions } = settings;
   const host = (settings.host ?? process.env.PGHOST ?? "").trim();
   if (host === "")
     throw new EntraAuthError(
       "INVALID_OPTION",
       "getEntraMikroOrmOptions: set the host option (or PGHOST) to the server's host name.",
     );
-  const ssl = pgTlsOptions({ sslmode, sslrootcert, allowPlaintextLoopback }, host);
+  const tls = resolveTlsOptions({ sslmode, sslrootcert, allowInsecureLoopback }, host);
+  const ssl = typeof tls === "object" ? tls : false; // pg has no "allow"/"prefer"
   const password = entraMikroOrmPassword(credential, { ...tokenOptions, host });
   // The token is needed only when the role name has to come from it (an explicit username wins).
   const token = username === undefined ? (await password()).password : "";

@@ -7,7 +7,10 @@
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
+  type EntraTlsOptions,
+  type EntraTlsSettings,
   type GetEntraTokenPasswordOptions,
+  type SslMode,
 } from "@azure/postgresql-auth-core";
 export { type EntraDynamicPassword, entraMikroOrmPassword } from "./entra-mikro-orm-password.js";
 export {
@@ -15,4 +18,3 @@ export {
   type EntraMikroOrmSettings,
   getEntraMikroOrmOptions,
 } from "./get-entra-mikro-orm-options.js";
-export type { EntraTlsSettings, PgTlsOptions } from "./pg-tls-options.js";

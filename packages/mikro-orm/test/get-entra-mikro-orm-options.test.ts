@@ -111,10 +111,12 @@ describe("getEntraMikroOrmOptions", () => {
     expect(await ssl({})).toEqual({ rejectUnauthorized: true, ca: "fake-ca" });
     vi.stubEnv("PGSSLMODE", "disable");
     await expect(ssl({})).rejects.toMatchObject({
-      code: "INVALID_OPTION",
-      message: /PGSSLMODE.*allowPlaintextLoopback/,
+      code: "INSECURE_CONNECTION",
+      message: /PGSSLMODE.*allowInsecureLoopback/,
     });
-    await expect(ssl({ allowPlaintextLoopback: true })).rejects.toMatchObject({ code: "INVALID_OPTION" });
-    expect(await ssl({ host: "127.0.0.1", allowPlaintextLoopback: true })).toBe(false);
+    await expect(ssl({ allowInsecureLoopback: true })).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
+    expect(await ssl({ host: "127.0.0.1", allowInsecureLoopback: true })).toBe(false);
+    // pg has no "prefer": an allowed plaintext mode is ssl: false, never the mode's name.
+    expect(await ssl({ host: "localhost", sslmode: "prefer", allowInsecureLoopback: true })).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import {
   createEntraTokenSource,
   EntraAuthError,
   type GetEntraTokenPasswordOptions,
+  isLoopbackHost,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 import type { PgConnectionParametersLike } from "./pg-connection-parameters-like.js";
@@ -107,7 +108,7 @@ function insecureConnectionRefusal(
   if (typeof parameters !== "object" || parameters === null || !("ssl" in parameters) || parameters.ssl)
     return undefined;
   const host = typeof parameters.host === "string" ? parameters.host : "localhost";
-  const loopback = isLoopback(host);
+  const loopback = isLoopbackHost(host);
   if (allowInsecureLoopback && loopback) return undefined;
   const where = host.startsWith("/")
     ? `the Unix socket in ${host}`
@@ -121,16 +122,5 @@ function insecureConnectionRefusal(
       (loopback
         ? " For a proxy on this machine, set the allowInsecureLoopback option to true."
         : " (allowInsecureLoopback only applies to a server on this machine: localhost, 127.0.0.0/8, ::1 or a Unix socket.)"),
-  );
-}
-
-function isLoopback(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  return (
-    h.startsWith("/") ||
-    h === "localhost" ||
-    h.endsWith(".localhost") ||
-    h === "::1" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
   );
 }

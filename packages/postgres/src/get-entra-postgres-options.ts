@@ -4,14 +4,16 @@ import {
   cloudFromHost,
   createEntraTokenSource,
   EntraAuthError,
+  type EntraTlsOptions,
+  type EntraTlsSettings,
   type GetEntraTokenPasswordOptions,
   logger,
   type RoleNameOptions,
   redactTokens,
   resolveRoleName,
+  resolveTlsOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
-import { type PostgresSslMode, type PostgresSslSetting, postgresSsl } from "./postgres-ssl.js";
 
 /**
  * Settings of {@link getEntraPostgresOptions}: the server host (bound to the password function,
@@ -26,15 +28,10 @@ import { type PostgresSslMode, type PostgresSslSetting, postgresSsl } from "./po
  */
 export interface EntraPostgresSettings
   extends Omit<GetEntraTokenPasswordOptions, "host">,
-    Pick<RoleNameOptions, "username" | "fallbackUsername"> {
+    Pick<RoleNameOptions, "username" | "fallbackUsername">,
+    EntraTlsSettings {
   /** Server host, or several (postgres.js's multi-host form `"a,b"` or an array). Default: `PGHOST`. */
   host?: string | string[];
-  /** libpq's sslmode. Default: `PGSSLMODE`, else `verify-full`. `require` also verifies the certificate. */
-  sslmode?: PostgresSslMode;
-  /** A PEM file with the CA(s) to trust, or `system`. Default: `PGSSLROOTCERT`, else Node's trusted CAs. */
-  sslrootcert?: string;
-  /** Allow `disable`/`allow`/`prefer` when every host is a loopback address or a socket path. Default `false`. */
-  allowPlaintextLoopback?: boolean;
 }
 
 /**
@@ -59,7 +56,8 @@ export interface EntraPostgresOptions {
    * which the server refuses, so the query fails instead.
    */
   password: () => Promise<string>;
-  ssl: PostgresSslSetting;
+  /** Verified TLS options, or (only with `allowInsecureLoopback` and loopback hosts) `false`, `"allow"` or `"prefer"`. */
+  ssl: EntraTlsOptions | false | "allow" | "prefer";
 }
 
 /**
@@ -91,13 +89,15 @@ export async function getEntraPostgresOptions(
     host: hostSetting,
     sslmode,
     sslrootcert,
-    allowPlaintextLoopback,
+    allowInsecureLoopback,
     username,
     fallbackUsername,
     ...tokenOptions
   } = settings;
   const host = hostSetting ?? process.env.PGHOST;
-  const hosts = (Array.isArray(host) ? host : (host ?? "").split(",")).map((h) => h.trim().replace(/:\d+$/, ""));
+  const hosts = (Array.isArray(host) ? host : (host ?? "").split(",")).map((h) =>
+    h.trim().replace(/^(\[[^\]]*\]|[^:]*):\d+$/, "$1"),
+  ); // a port, not IPv6 "::1"
   if (host === undefined || hosts.some((h) => h === "")) {
     throw new EntraAuthError(
       "INVALID_OPTION",
@@ -111,7 +111,7 @@ export async function getEntraPostgresOptions(
       "getEntraPostgresOptions: the hosts are in different clouds; set the scope option.",
     );
   }
-  const ssl = postgresSsl({ sslmode, sslrootcert, allowPlaintextLoopback }, hosts, process.env);
+  const ssl = resolveTlsOptions({ sslmode, sslrootcert, allowInsecureLoopback }, hosts);
   const source = createEntraTokenSource(credential, { ...tokenOptions, host: hosts[0] });
   const password = async (): Promise<string> => {
     try {

@@ -8,11 +8,13 @@
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
+  type EntraTlsOptions,
+  type EntraTlsSettings,
   type GetEntraTokenPasswordOptions,
+  type SslMode,
 } from "@azure/postgresql-auth-core";
 export {
   type EntraPostgresOptions,
   type EntraPostgresSettings,
   getEntraPostgresOptions,
 } from "./get-entra-postgres-options.js";
-export type { PostgresSslMode, PostgresTlsOptions } from "./postgres-ssl.js";

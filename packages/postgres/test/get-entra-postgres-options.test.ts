@@ -126,49 +126,41 @@ describe("getEntraPostgresOptions", () => {
   });
 });
 
-describe("getEntraPostgresOptions TLS", () => {
+describe("getEntraPostgresOptions TLS (the rules themselves: core's resolveTlsOptions tests)", () => {
   const credential = fakeCredential(() => tokenFor(alice));
   const ssl = async (settings: Parameters<typeof getEntraPostgresOptions>[1] = {}) =>
     (await getEntraPostgresOptions(credential, { host, username: "alice@contoso.com", ...settings })).ssl;
 
-  it("honours PGSSLROOTCERT (a CA file) and the sslrootcert option", async () => {
+  it("verifies the certificate by default and reads the CA from PGSSLROOTCERT", async () => {
+    expect(await ssl()).toEqual({ rejectUnauthorized: true });
     const file = join(mkdtempSync(join(tmpdir(), "ca-")), "ca.pem");
     writeFileSync(file, "-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n");
     vi.stubEnv("PGSSLROOTCERT", file);
     expect(await ssl()).toEqual({ rejectUnauthorized: true, ca: expect.stringContaining("fake") });
-    expect(await ssl({ sslrootcert: "system" })).toEqual({ rejectUnauthorized: true });
-    vi.stubEnv("PGSSLROOTCERT", join(file, "missing"));
-    await expect(ssl()).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGSSLROOTCERT/ });
   });
 
-  it("PGSSLMODE require and verify-full verify the certificate and host; verify-ca skips the host name only", async () => {
-    vi.stubEnv("PGSSLMODE", "require");
-    expect(await ssl()).toEqual({ rejectUnauthorized: true });
-    vi.stubEnv("PGSSLMODE", "verify-full");
-    expect(await ssl()).toEqual({ rejectUnauthorized: true });
-    vi.stubEnv("PGSSLMODE", "verify-ca");
-    const verifyCa = await ssl();
-    expect(verifyCa).toEqual({ rejectUnauthorized: true, checkServerIdentity: expect.any(Function) });
-  });
-
-  it("refuses plaintext modes with an error naming the fix", async () => {
-    for (const mode of ["disable", "allow", "prefer"]) {
-      vi.stubEnv("PGSSLMODE", mode);
-      await expect(ssl()).rejects.toMatchObject({
-        code: "INVALID_OPTION",
-        message: expect.stringMatching(/PGSSLMODE.*verify-full.*allowPlaintextLoopback/),
-      });
-    }
-    await expect(ssl({ sslmode: "disable", allowPlaintextLoopback: true })).rejects.toMatchObject({
-      message: /sslmode option/,
+  it("refuses plaintext modes with INSECURE_CONNECTION naming the fix", async () => {
+    vi.stubEnv("PGSSLMODE", "disable");
+    await expect(ssl()).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: expect.stringMatching(/PGSSLMODE.*verify-full.*allowInsecureLoopback/),
     });
-    vi.stubEnv("PGSSLMODE", "bogus");
-    await expect(ssl()).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGSSLMODE must be one of/ });
   });
 
-  it("allows plaintext on loopback hosts only with allowPlaintextLoopback", async () => {
-    expect(await ssl({ host: "localhost", sslmode: "disable", allowPlaintextLoopback: true })).toBe(false);
-    expect(await ssl({ host: "127.0.0.1", sslmode: "prefer", allowPlaintextLoopback: true })).toBe("prefer");
-    await expect(ssl({ host: "localhost", sslmode: "disable" })).rejects.toMatchObject({ code: "INVALID_OPTION" });
+  it.each([
+    { hosts: "localhost", sslmode: "disable", result: false },
+    { hosts: "127.0.0.1:5433", sslmode: "prefer", result: "prefer" },
+    { hosts: "::1", sslmode: "allow", result: "allow" },
+    { hosts: ["[::1]:5432", "/var/run/postgresql"], sslmode: "disable", result: false },
+  ] as const)("allows $sslmode to $hosts with allowInsecureLoopback", async ({ hosts, sslmode, result }) => {
+    const settings = { host: hosts as string | string[], sslmode };
+    expect(await ssl({ ...settings, allowInsecureLoopback: true })).toBe(result);
+    await expect(ssl(settings)).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
+  });
+
+  it("refuses plaintext when any of several hosts is not on this machine", async () => {
+    await expect(
+      ssl({ host: ["localhost", host], sslmode: "disable", allowInsecureLoopback: true }),
+    ).rejects.toMatchObject({ code: "INSECURE_CONNECTION", message: /only applies to a server on this machine/ });
   });
 });

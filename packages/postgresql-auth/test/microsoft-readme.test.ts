@@ -5,7 +5,7 @@ import type { TokenCredential } from "@azure/postgresql-auth-core";
 import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
 import type * as MicrosoftTypes from "ms-postgresql-auth";
 import { Sequelize } from "sequelize";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as ours from "../src/index.js";
 
 describe("Microsoft's README samples", () => {
@@ -30,6 +30,9 @@ describe("Microsoft's README samples", () => {
     const accessToken = tokenFor(alice);
     const credential: TokenCredential = fakeCredential(() => accessToken);
     const { configureEntraAuthentication } = await import("@azure/postgresql-auth");
+    // The sample sets no ssl: pg then follows PGSSLMODE, which `azure-postgresql-emulator run` sets to
+    // verify-full (without it the hook refuses the connection with INSECURE_CONNECTION).
+    vi.stubEnv("PGSSLMODE", "verify-full");
     const sequelize = new Sequelize({
       dialect: "postgres",
       host: process.env.PGHOST,
@@ -40,6 +43,11 @@ describe("Microsoft's README samples", () => {
     const config = sequelize.config as unknown as { username?: string; password?: string };
     await (sequelize as unknown as { runHooks(n: string, c: object): Promise<void> }).runHooks("beforeConnect", config);
     expect(config).toMatchObject({ username: "alice@contoso.com", password: accessToken.token });
+    vi.stubEnv("PGSSLMODE", "disable");
+    await expect(
+      (sequelize as unknown as { runHooks(n: string, c: object): Promise<void> }).runHooks("beforeConnect", config),
+    ).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
+    vi.unstubAllEnvs();
     await sequelize.close();
   });
 

@@ -4,6 +4,7 @@ import {
   createEntraTokenSource,
   EntraAuthError,
   type GetEntraTokenPasswordOptions,
+  isLoopbackHost,
   resolveRoleName,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
@@ -23,6 +24,13 @@ export interface ConfigureEntraAuthenticationOptions extends GetEntraTokenPasswo
   username?: string;
   /** Role name to use when neither the Sequelize configuration nor the token names one. */
   fallbackUsername?: string;
+  /**
+   * Allow sending the token over a connection without TLS when the server is on this machine: a
+   * loopback address (`localhost`, `127.0.0.0/8`, `::1`) or a Unix socket, for example a local
+   * authentication proxy that opens the TLS connection to Azure itself. Default `false`: the token
+   * is sent only over TLS. It never allows plaintext to another host.
+   */
+  allowInsecureLoopback?: boolean;
 }
 
 type Listener = (config: SequelizeConnectionConfigLike) => Promise<void>;
@@ -37,6 +45,11 @@ type Listener = (config: SequelizeConnectionConfigLike) => Promise<void>;
  * `unique_name`; a managed identity's name from `xms_mirid`; `fallbackUsername`; `PGUSER`; the
  * token's `appid`. The scope follows `scope`, else the cloud of the configured host.
  * The credential and options are checked now and throw an `EntraAuthError` naming the fix.
+ *
+ * The token is a password the server receives in clear text, so a connection without TLS (v6: no
+ * truthy `dialectOptions.ssl`; v7: no truthy `ssl`; in both cases unless `PGSSLMODE` asks pg for
+ * TLS) fails with an `EntraAuthError` of code `INSECURE_CONNECTION` before any token is fetched.
+ * For a server on this machine (a local proxy) set `allowInsecureLoopback: true`.
  *
  * @example
  * ```ts
@@ -63,12 +76,22 @@ export function configureEntraAuthentication(
   assertRoleNameOptions(options);
   assertTokenCredential(credential, "configureEntraAuthentication");
   const source = createEntraTokenSource(credential, options);
-  const namesUserField = isSequelizeV7(sequelize) ? "user" : "username";
+  const v7 = isSequelizeV7(sequelize);
+  const namesUserField = v7 ? "user" : "username";
+  const allowInsecureLoopback = options.allowInsecureLoopback ?? false;
+  if (typeof allowInsecureLoopback !== "boolean") {
+    throw new EntraAuthError(
+      "INVALID_OPTION",
+      `The allowInsecureLoopback option must be a boolean (got ${typeof allowInsecureLoopback}).`,
+    );
+  }
   // Sequelize v6 hands the hook the same config object every time, so our own earlier write is
   // still there: remember what we wrote and what the application had configured before it.
   const earlierWrites = new WeakMap<object, { wrote: string; configured: string | undefined }>();
 
   register(async (config) => {
+    const refusal = insecureConnectionRefusal(config, v7, allowInsecureLoopback);
+    if (refusal !== undefined) throw refusal;
     const field = "username" in config ? "username" : "user" in config ? "user" : namesUserField;
     const current = typeof config[field] === "string" ? (config[field] as string) : undefined;
     const earlier = earlierWrites.get(config);
@@ -122,4 +145,41 @@ function beforeConnectRegistrar(sequelize: unknown): (listener: Listener) => voi
 function isSequelizeV7(sequelize: unknown): boolean {
   const hooks = (sequelize as { hooks?: { addListener?: unknown } } | null)?.hooks;
   return typeof hooks === "object" && hooks !== null && typeof hooks.addListener === "function";
+}
+
+/**
+ * The error for a connection without TLS, or undefined when the token may be sent. What pg will
+ * use as `ssl`: Sequelize v6 passes pg `dialectOptions.ssl` (its top-level `ssl` is ignored by the
+ * postgres dialect), v7 passes the hook config itself; when that is undefined pg reads `PGSSLMODE`
+ * (`disable` or unset: no TLS). A config with neither key (not from Sequelize) tells nothing, and
+ * nothing is refused.
+ */
+function insecureConnectionRefusal(
+  config: SequelizeConnectionConfigLike,
+  v7: boolean,
+  allowInsecureLoopback: boolean,
+): EntraAuthError | undefined {
+  let ssl: unknown;
+  if (v7 || "ssl" in config) ssl = config.ssl;
+  if (!v7 && "dialectOptions" in config) ssl = config.dialectOptions?.ssl;
+  else if (!v7 && !("ssl" in config)) return undefined;
+  const mode = process.env.PGSSLMODE;
+  if (ssl === undefined)
+    ssl = mode !== undefined && mode !== "disable" && /^(prefer|require|verify-ca|verify-full|no-verify)$/.test(mode);
+  if (ssl) return undefined;
+  const host =
+    typeof config.host === "string" && config.host !== "" ? config.host : (process.env.PGHOST ?? "localhost");
+  const loopback = isLoopbackHost(host);
+  if (allowInsecureLoopback && loopback) return undefined;
+  const where = host.startsWith("/") ? `the Unix socket in ${host}` : `${host}${config.port ? `:${config.port}` : ""}`;
+  const setting = v7 ? "ssl" : "dialectOptions.ssl";
+  return new EntraAuthError(
+    "INSECURE_CONNECTION",
+    `configureEntraAuthentication refused to send an access token to ${where}: the connection does not use TLS, so ` +
+      "the server, or anyone in between, would receive a valid token. Azure Database for PostgreSQL requires TLS: set " +
+      `Sequelize's ${setting} option to { rejectUnauthorized: true } (or PGSSLMODE=verify-full).` +
+      (loopback
+        ? " For a proxy on this machine, set the allowInsecureLoopback option to true."
+        : " (allowInsecureLoopback only applies to a server on this machine: localhost, 127.0.0.0/8, ::1 or a Unix socket.)"),
+  );
 }

@@ -13,6 +13,11 @@ export interface SequelizeConnectionConfigLike {
   username?: string | null;
   user?: string | null;
   password?: unknown;
+  port?: number | string | null;
+  /** Sequelize v7: pg's TLS setting. */
+  ssl?: unknown;
+  /** Sequelize v6: pg's TLS setting is `dialectOptions.ssl`. */
+  dialectOptions?: { ssl?: unknown; [option: string]: unknown } | null;
 }
 
 /** A `beforeConnect` listener. */

@@ -5,7 +5,15 @@ import { Sequelize as SequelizeV6 } from "sequelize";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { configureEntraAuthentication, EntraAuthError, type SequelizeBeforeConnectHook } from "../src/index.js";
 
-type Config = { username?: string | null; user?: string | null; password?: unknown; host?: string | null };
+type Config = {
+  username?: string | null;
+  user?: string | null;
+  password?: unknown;
+  host?: string | null;
+  ssl?: unknown;
+};
+
+const tls = { ssl: { rejectUnauthorized: true } };
 
 /** A hook object like the one Microsoft's package accepts: it records the listener. */
 function hookTarget() {
@@ -168,7 +176,12 @@ describe("configureEntraAuthentication with a hook object", () => {
 
 describe("configureEntraAuthentication with Sequelize v6", () => {
   it("registers on a real instance and sets config.username", async () => {
-    const sequelize = new SequelizeV6({ dialect: "postgres", host: "db.postgres.database.azure.com", database: "app" });
+    const sequelize = new SequelizeV6({
+      dialect: "postgres",
+      host: "db.postgres.database.azure.com",
+      database: "app",
+      dialectOptions: tls,
+    });
     const accessToken = tokenFor(alice);
     configureEntraAuthentication(
       sequelize,
@@ -182,7 +195,7 @@ describe("configureEntraAuthentication with Sequelize v6", () => {
   });
 
   it("does not mistake its own earlier write on the shared config for the application's choice", async () => {
-    const sequelize = new SequelizeV6({ dialect: "postgres", database: "app" });
+    const sequelize = new SequelizeV6({ dialect: "postgres", database: "app", dialectOptions: tls });
     let claims: Record<string, unknown> = alice;
     configureEntraAuthentication(
       sequelize,
@@ -199,7 +212,12 @@ describe("configureEntraAuthentication with Sequelize v6", () => {
   });
 
   it("keeps a user name the application configured (group login) across connections", async () => {
-    const sequelize = new SequelizeV6({ dialect: "postgres", database: "app", username: "db-readers" });
+    const sequelize = new SequelizeV6({
+      dialect: "postgres",
+      database: "app",
+      username: "db-readers",
+      dialectOptions: tls,
+    });
     configureEntraAuthentication(
       sequelize,
       fakeCredential(() => tokenFor(alice)),
@@ -225,7 +243,7 @@ describe("configureEntraAuthentication with Sequelize v7", () => {
     });
     const credential = fakeCredential(() => tokenFor(managedIdentity));
     configureEntraAuthentication(sequelize, credential);
-    const config: Config = { host: "db.postgres.database.usgovcloudapi.net" };
+    const config: Config = { host: "db.postgres.database.usgovcloudapi.net", ...tls };
     await sequelize.hooks.runAsync("beforeConnect", config as never);
     expect(config.user).toBe("orders-api-identity");
     expect(config).not.toHaveProperty("username");
@@ -254,9 +272,118 @@ describe("configureEntraAuthentication with Sequelize v7", () => {
       sequelize,
       fakeCredential(() => tokenFor(alice)),
     );
-    const config: Config = { user: "db-readers" };
+    const config: Config = { user: "db-readers", ...tls };
     await sequelize.hooks.runAsync("beforeConnect", config as never);
     expect(config.user).toBe("db-readers");
     await sequelize.close();
+  });
+});
+
+describe("configureEntraAuthentication refuses a connection without TLS", () => {
+  const azure = "db.postgres.database.azure.com";
+  let savedMode: string | undefined;
+  beforeEach(() => {
+    savedMode = process.env.PGSSLMODE;
+    delete process.env.PGSSLMODE;
+  });
+  afterEach(() => {
+    if (savedMode === undefined) delete process.env.PGSSLMODE;
+    else process.env.PGSSLMODE = savedMode;
+  });
+
+  it("v6: no dialectOptions.ssl (pg would not use TLS) fails before any token is fetched", async () => {
+    const sequelize = new SequelizeV6({ dialect: "postgres", host: azure, port: 5432, database: "app" });
+    const accessToken = tokenFor(alice);
+    const credential = fakeCredential(() => accessToken);
+    configureEntraAuthentication(sequelize, credential);
+    const config = sequelize.config as unknown as Config;
+    await expect(runHooks(sequelize, config)).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: expect.stringMatching(
+        /to db\.postgres\.database\.azure\.com:5432: the connection does not use TLS.*dialectOptions\.ssl option.*only applies to a server on this machine/,
+      ),
+    });
+    expect(config.password).toBeNull();
+    expect(credential.calls).toHaveLength(0);
+    process.env.PGSSLMODE = "require"; // pg reads PGSSLMODE when ssl is not set
+    await runHooks(sequelize, config);
+    expect(config.password).toBe(accessToken.token);
+    await sequelize.close();
+  });
+
+  it("v6: ssl: false in dialectOptions is refused even with PGSSLMODE=verify-full", async () => {
+    process.env.PGSSLMODE = "verify-full";
+    const sequelize = new SequelizeV6({ dialect: "postgres", host: azure, dialectOptions: { ssl: false } });
+    configureEntraAuthentication(
+      sequelize,
+      fakeCredential(() => tokenFor(alice)),
+    );
+    await expect(runHooks(sequelize, sequelize.config as unknown as Config)).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+    });
+    await sequelize.close();
+  });
+
+  it.each([
+    { ssl: undefined, env: undefined },
+    { ssl: false, env: "require" },
+    { ssl: undefined, env: "disable" },
+  ])("v7: ssl $ssl with PGSSLMODE $env is refused, naming the ssl option", async ({ ssl, env }) => {
+    if (env !== undefined) process.env.PGSSLMODE = env;
+    const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app" });
+    const credential = fakeCredential(() => tokenFor(alice));
+    configureEntraAuthentication(sequelize, credential);
+    const config: Config = { host: azure, ...(ssl === undefined ? {} : { ssl }) };
+    await expect(sequelize.hooks.runAsync("beforeConnect", config as never)).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: expect.stringMatching(/Sequelize's ssl option to \{ rejectUnauthorized: true \}/),
+    });
+    expect(config).not.toHaveProperty("password");
+    expect(credential.calls).toHaveLength(0);
+    await sequelize.close();
+  });
+
+  it("allowInsecureLoopback lets a token go without TLS to this machine only", async () => {
+    const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app" });
+    const accessToken = tokenFor(alice);
+    configureEntraAuthentication(
+      sequelize,
+      fakeCredential(() => accessToken),
+      { allowInsecureLoopback: true },
+    );
+    for (const host of ["localhost", "127.0.0.1", "::1", "/var/run/postgresql"]) {
+      const config: Config = { host, ssl: false };
+      await sequelize.hooks.runAsync("beforeConnect", config as never);
+      expect(config.password).toBe(accessToken.token);
+    }
+    await expect(sequelize.hooks.runAsync("beforeConnect", { host: "10.0.0.5" } as never)).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: expect.stringContaining("allowInsecureLoopback only applies to a server on this machine"),
+    });
+    await sequelize.close();
+    const withoutOptOut = hookTarget();
+    configureEntraAuthentication(
+      withoutOptOut.target,
+      fakeCredential(() => tokenFor(alice)),
+    );
+    await expect(withoutOptOut.run({ host: "localhost", ssl: false })).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: expect.stringContaining("set the allowInsecureLoopback option to true"),
+    });
+  });
+
+  it("refuses a non-boolean allowInsecureLoopback at set-up", () => {
+    expect(() =>
+      configureEntraAuthentication(
+        hookTarget().target,
+        fakeCredential(() => tokenFor(alice)),
+        { allowInsecureLoopback: "yes" as never },
+      ),
+    ).toThrowError(
+      expect.objectContaining({
+        code: "INVALID_OPTION",
+        message: expect.stringContaining("allowInsecureLoopback option must be a boolean"),
+      }),
+    );
   });
 });

@@ -10,7 +10,13 @@ import { Sequelize as SequelizeV6 } from "sequelize";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configureEntraAuthentication } from "../src/index.js";
 
-type Config = { username?: string | null; user?: string | null; password?: unknown; host?: string | null };
+type Config = {
+  username?: string | null;
+  user?: string | null;
+  password?: unknown;
+  host?: string | null;
+  ssl?: unknown;
+};
 
 const PUBLIC = "https://ossrdbms-aad.database.windows.net/.default";
 const US_GOV = "https://ossrdbms-aad.database.usgovcloudapi.net/.default";
@@ -40,6 +46,7 @@ describe("read replication with Sequelize v6", () => {
     const sequelize = new SequelizeV6({
       dialect: "postgres",
       database: "app",
+      dialectOptions: { ssl: { rejectUnauthorized: true } },
       replication: { write, read: [usGovReplica, { ...chinaReplica, username: "db-readers" }] },
     });
     const credential = scopeRecordingCredential();
@@ -79,7 +86,7 @@ describe("read replication with Sequelize v7", () => {
     // v7 hands the hook a fresh clone of these for every connection (sequelize-typescript.js, connect).
     const { replication } = sequelize.options as unknown as { replication: { write: Config; read: Config[] } };
     const connect = async (settings: Config) => {
-      const clone: Config = { ...settings };
+      const clone: Config = { ...settings, ssl: { rejectUnauthorized: true } }; // v7 passes the root ssl along
       await sequelize.hooks.runAsync("beforeConnect", clone as never);
       return clone;
     };

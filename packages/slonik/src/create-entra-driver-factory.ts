@@ -3,12 +3,13 @@ import {
   assertTokenCredential,
   createEntraTokenSource,
   EntraAuthError,
+  type EntraTlsSettings,
   type GetEntraTokenPasswordOptions,
   type RoleNameOptions,
   resolveRoleName,
+  resolveTlsOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
-import { type EntraTlsSettings, pgTlsOptions } from "./pg-tls-options.js";
 
 /**
  * The part of Slonik's `DriverConfiguration` this package reads and rewrites.
@@ -94,7 +95,7 @@ export function createEntraDriverFactory<
       "createEntraDriverFactory: pass a Slonik driver factory first, e.g. createPgDriverFactory() from @slonik/pg-driver.",
     );
   }
-  const { username, fallbackUsername, sslmode, sslrootcert, allowPlaintextLoopback, ...tokenOptions } = options;
+  const { username, fallbackUsername, sslmode, sslrootcert, allowInsecureLoopback, ...tokenOptions } = options;
   return async ({ driverConfiguration }) => {
     const url = new URL(driverConfiguration.connectionUri);
     if (url.password !== "") {
@@ -111,13 +112,13 @@ export function createEntraDriverFactory<
         "createEntraDriverFactory: sslmode=no-verify would send the token to an unverified server; remove it (certificates are verified by default).",
       );
     }
-    const ssl =
+    const tls =
       driverConfiguration.ssl ??
-      pgTlsOptions(
+      resolveTlsOptions(
         {
           sslmode: sslmode ?? (uriSslmode as EntraTlsSettings["sslmode"]),
           sslrootcert: sslrootcert ?? url.searchParams.get("sslrootcert") ?? undefined,
-          allowPlaintextLoopback,
+          allowInsecureLoopback,
         },
         host,
       );
@@ -135,7 +136,7 @@ export function createEntraDriverFactory<
           driverConfiguration: {
             ...driverConfiguration,
             connectionUri: uri.href,
-            ssl: ssl === false ? undefined : ssl,
+            ssl: typeof tls === "object" ? tls : undefined, // pg has no "allow"/"prefer"
           },
         });
         const entry = { token, driver };

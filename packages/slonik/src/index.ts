@@ -7,7 +7,10 @@
 export {
   EntraAuthError,
   type EntraAuthErrorCode,
+  type EntraTlsOptions,
+  type EntraTlsSettings,
   type GetEntraTokenPasswordOptions,
+  type SslMode,
 } from "@azure/postgresql-auth-core";
 export {
   createEntraDriverFactory,
@@ -15,4 +18,3 @@ export {
   type SlonikDriverConfigurationLike,
   type SlonikDriverFactoryLike,
 } from "./create-entra-driver-factory.js";
-export type { EntraTlsSettings, PgTlsOptions } from "./pg-tls-options.js";

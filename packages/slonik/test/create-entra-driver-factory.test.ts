@@ -122,25 +122,33 @@ describe("createEntraDriverFactory", () => {
       message: /no-verify/,
     });
     await expect(entra(configuration(`${uri}?sslmode=disable`))).rejects.toMatchObject({
-      code: "INVALID_OPTION",
-      message: /allowPlaintextLoopback/,
+      code: "INSECURE_CONNECTION",
+      message: /allowInsecureLoopback/,
     });
     vi.stubEnv("PGSSLMODE", "prefer");
-    await expect(entra(configuration(uri))).rejects.toMatchObject({ code: "INVALID_OPTION", message: /PGSSLMODE/ });
+    await expect(entra(configuration(uri))).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: /PGSSLMODE/,
+    });
   });
 
-  it("allows plaintext to a loopback host only with allowPlaintextLoopback", async () => {
+  it("allows plaintext to a loopback host only with allowInsecureLoopback", async () => {
     const { factory, setups } = fakeDriverFactory();
     const credential = fakeCredential(() => tokenFor(alice));
-    await createEntraDriverFactory(factory, credential, { allowPlaintextLoopback: true })(
+    await createEntraDriverFactory(factory, credential, { allowInsecureLoopback: true })(
       configuration("postgres://127.0.0.1/appdb?sslmode=disable"),
     );
     expect(setups[0]!.ssl).toBeUndefined();
+    // pg has no "prefer": the inner driver gets no ssl object, never the mode's name.
+    await createEntraDriverFactory(factory, credential, { allowInsecureLoopback: true })(
+      configuration("postgres://localhost/appdb?sslmode=prefer"),
+    );
+    expect(setups[1]!.ssl).toBeUndefined();
     await expect(
-      createEntraDriverFactory(factory, credential, { allowPlaintextLoopback: true })(
+      createEntraDriverFactory(factory, credential, { allowInsecureLoopback: true })(
         configuration(`${uri}?sslmode=disable`),
       ),
-    ).rejects.toMatchObject({ code: "INVALID_OPTION" });
+    ).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
   });
 
   it("a failed inner set-up is retried by the next connection", async () => {
