@@ -27,6 +27,8 @@ export interface KnexPgConnectionLike {
   host?: string;
   port?: number;
   database?: string;
+  /** A role name you configure yourself (e.g. a group's role): kept, unless the `username` setting is given. */
+  user?: string;
   ssl?: boolean | object;
   [setting: string]: unknown;
 }
@@ -70,7 +72,7 @@ export interface EntraKnexConnectionSettings
 /**
  * A Knex async connection provider (`knex({ client: "pg", connection })`) that logs in with
  * Microsoft Entra ID: each call returns your settings with the role name (the `username` setting,
- * else from the token), the cached token as password, TLS verifying the certificate and an
+ * else `connection.user`, else from the token), the cached token as password, TLS verifying the certificate and an
  * `expirationChecker`, so Knex (≥ 3.2) asks again for new connections once the token is about to
  * expire. The host selects the cloud's scope. Checks the credential and TLS now.
  *
@@ -118,7 +120,9 @@ export function entraKnexConnection(
   const source = createEntraTokenSource(credential, { ...tokenOptions, host });
   return async () => {
     const { token, expiresOnTimestamp } = await source.getAccessToken();
-    const { roleName } = resolveRoleName(token, { username, fallbackUsername });
+    // A user configured on Knex's connection (e.g. a group's role) is kept, as with every adapter.
+    const configuredUsername = typeof connection.user === "string" ? connection.user : undefined;
+    const { roleName } = resolveRoleName(token, { username, configuredUsername, fallbackUsername });
     return {
       ...connection,
       host,

@@ -36,6 +36,17 @@ describe("entraKnexConnection", () => {
     expect(connection!.expirationChecker()).toBe(true);
   });
 
+  it("a user configured on the connection (a group's role) is kept; the username option wins over it", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const kept = await entraKnexConnection(credential, { connection: { host, user: "db-readers" } })();
+    expect(kept.user).toBe("db-readers");
+    const explicit = await entraKnexConnection(credential, {
+      connection: { host, user: "db-readers" },
+      username: "x",
+    })();
+    expect(explicit.user).toBe("x");
+  });
+
   it("a US Government host (from PGHOST) picks its scope; the username option wins", async () => {
     vi.stubEnv("PGHOST", "db.postgres.database.usgovcloudapi.net");
     const credential = fakeCredential(() => tokenFor(alice));

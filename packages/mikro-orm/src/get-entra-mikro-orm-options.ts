@@ -64,7 +64,7 @@ export interface EntraMikroOrmOptions {
  * });
  * ```
  */
-export async function getEntraMikroOrmOptions(
+export function getEntraMikroOrmOptions(
   credential: TokenCredential,
   settings: EntraMikroOrmSettings = {},
 ): Promise<EntraMikroOrmOptions> {
@@ -80,8 +80,12 @@ export async function getEntraMikroOrmOptions(
   const tls = resolveTlsOptions({ sslmode, sslrootcert, allowInsecureLoopback }, host);
   const ssl = typeof tls === "object" ? tls : false; // pg has no "allow"/"prefer"
   const password = entraMikroOrmPassword(credential, { ...tokenOptions, host });
-  // The token is needed only when the role name has to come from it (an explicit username wins).
-  const token = username === undefined ? (await password()).password : "";
-  const { roleName } = resolveRoleName(token, { username, fallbackUsername });
-  return { host, user: roleName, password, driverOptions: { connection: { ssl } } };
+  // Everything above throws at once (set-up mistakes fail the call, not a promise). The token is
+  // needed only when the role name has to come from it (an explicit username wins).
+  const withRoleName = async (): Promise<EntraMikroOrmOptions> => {
+    const token = username === undefined ? (await password()).password : "";
+    const { roleName } = resolveRoleName(token, { username, fallbackUsername });
+    return { host, user: roleName, password, driverOptions: { connection: { ssl } } };
+  };
+  return withRoleName();
 }

@@ -79,7 +79,7 @@ export interface EntraPostgresOptions {
  * });
  * ```
  */
-export async function getEntraPostgresOptions(
+export function getEntraPostgresOptions(
   credential: TokenCredential,
   settings: EntraPostgresSettings = {},
 ): Promise<EntraPostgresOptions> {
@@ -124,9 +124,13 @@ export async function getEntraPostgresOptions(
       return "";
     }
   };
-  // The token is needed only when the role name has to come from it (an explicit username wins).
-  // At set-up a failure throws, so mistakes show at start-up.
-  const setupToken = username === undefined ? (await source.getAccessToken()).token : "";
-  const { roleName } = resolveRoleName(setupToken, { username, fallbackUsername });
-  return { host: Array.isArray(host) ? host.join(",") : host, username: roleName, password, ssl };
+  // Everything above throws at once (set-up mistakes fail the call, not a promise). The token is
+  // needed only when the role name has to come from it (an explicit username wins); a failure to
+  // get it rejects, so mistakes show at start-up.
+  const withRoleName = async (): Promise<EntraPostgresOptions> => {
+    const setupToken = username === undefined ? (await source.getAccessToken()).token : "";
+    const { roleName } = resolveRoleName(setupToken, { username, fallbackUsername });
+    return { host: Array.isArray(host) ? host.join(",") : host, username: roleName, password, ssl };
+  };
+  return withRoleName();
 }

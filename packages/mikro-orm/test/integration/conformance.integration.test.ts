@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
 import { MikroORM } from "@mikro-orm/postgresql";
-import { entraMikroOrmPassword, getEntraMikroOrmOptions } from "../../src/index.js";
+import { getEntraMikroOrmOptions } from "../../src/index.js";
 
 /** The CA as a PEM file: the adapter reads `sslrootcert` from a file, as libpq does. */
 let written: { ca: string; file: string } | undefined;
@@ -45,9 +45,8 @@ describeAdapterConformance({
       close: () => orm.close(true),
     };
   },
-  // getEntraMikroOrmOptions is async (a null credential rejects its promise); its synchronous part,
-  // the password function it builds, checks the credential at once.
-  setUp: (credential) => entraMikroOrmPassword(credential as never),
+  // getEntraMikroOrmOptions checks its arguments before it returns its promise: it throws at once.
+  setUp: (credential) => getEntraMikroOrmOptions(credential as never),
   // MikroORM calls the password function with no host; the host is bound at set-up. (An explicit
   // username, so the set-up itself asks for no token.)
   async passwordFor(credential, host) {

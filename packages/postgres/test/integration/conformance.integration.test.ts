@@ -45,7 +45,7 @@ describeAdapterConformance({
       close: () => sql.end(),
     };
   },
-  // getEntraPostgresOptions is async: a null credential rejects its promise (no synchronous part).
+  // getEntraPostgresOptions checks its arguments before it returns its promise: it throws at once.
   setUp: (credential) => getEntraPostgresOptions(credential as never),
   // postgres.js calls the password function with no arguments; the host is bound at set-up.
   // (An explicit username, so the set-up itself asks for no token.)
