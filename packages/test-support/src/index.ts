@@ -10,6 +10,7 @@ export {
   describeAdapterConformance,
 } from "./adapter-conformance.js";
 export { describeExample, type ExampleRun, type ExampleUnderTest, runExample } from "./describe-example.js";
+export { expectNoDriverImport } from "./expect-no-driver-import.js";
 export { alice, fakeCredential, fakeJwt, tokenFor } from "./fake-jwt.js";
 export { loadPackageExports } from "./load-package-exports.js";
 export { useEmulatorEnvironment } from "./use-emulator-environment.js";
