@@ -25,7 +25,7 @@ export interface CliOptions {
 }
 
 const USAGE = `usage: node bench/dist/run.js [--quick | --smoke] [--scenarios id,id] [--out-dir DIR]
-  --quick       smaller sizes, short-lived window 30 s (< 2 min in all)
+  --quick       smaller sizes, short-lived window 30 s (about 2½ minutes on 2 cores)
   --smoke       tiny sizes (seconds): for the harness test
   --scenarios   comma-separated scenario ids (${SCENARIOS.map((s) => s.id).join(", ")})
   --out-dir     folder for bench-results.json and BENCHMARKS.md (default: the repository root)`;
