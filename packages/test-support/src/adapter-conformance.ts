@@ -14,14 +14,21 @@ export interface ConformanceConnectOptions {
   database: string;
   /** CA of the emulator's server certificate: connect with verified TLS (`rejectUnauthorized: true`). */
   ca: string;
+  /** The same CA as a PEM file, for adapters that read `sslrootcert` from a file as libpq does. */
+  caFile: string;
   credential: TokenCredential;
   /** An explicit role name (the adapter's `username` option or the driver's own user setting). */
   username?: string;
+  /**
+   * When set, the driver's pool retires a connection after about this many milliseconds (or when
+   * it idles), so that one long-lived pool keeps opening new physical connections.
+   */
+  retireAfterMs?: number;
 }
 
-/** One open physical connection made through the adapter. */
+/** One open physical connection made through the adapter (with `retireAfterMs`: a long-lived pool). */
 export interface ConformanceConnection {
-  /** `select current_user` on this connection. */
+  /** `select current_user` on this connection (or on the pool's current one). */
   currentUser(): Promise<string>;
   close(): Promise<void>;
 }
@@ -60,7 +67,7 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
       await emu?.stop();
     });
 
-    const target = () => ({ host: emu.host, port: emu.port, database: emu.database, ca: emu.ca });
+    const target = () => ({ host: emu.host, port: emu.port, database: emu.database, ca: emu.ca, caFile: emu.caFile });
     const loginAs = async (credential: TokenCredential, username?: string) => {
       const connection = await adapter.connect({
         ...target(),
@@ -133,6 +140,32 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
         expect(requests).toBeLessThan(connections);
       } finally {
         emu.configurePrincipal(managedIdentity.name, { tokenLifetimeSeconds: 3600 });
+      }
+    });
+
+    it("one long-lived pool keeps logging in across token expiry: none refused, the token renewed, not one per connection", async () => {
+      // The production failure this guards against: a pool that keeps the token it got first
+      // (MikroORM with a plain password function) is refused once that token expires.
+      const { managedIdentity } = emu.principals;
+      emu.configurePrincipal(managedIdentity.name, { tokenLifetimeSeconds: 3 });
+      const credential = emu.credential(managedIdentity.name); // a new credential: a cold cache
+      emu.resetStats();
+      const pool = await adapter.connect({ ...target(), credential, retireAfterMs: 1_000 });
+      try {
+        const until = Date.now() + 8_000; // two and a half lifetimes at least
+        while (Date.now() < until) {
+          expect(await pool.currentUser()).toBe(managedIdentity.roleName);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        const stats = emu.stats();
+        expect(stats.logins.refused).toBe(0);
+        expect(stats.logins.ok).toBeGreaterThanOrEqual(5); // new physical connections well past the first token's expiry
+        const requests = stats.tokenRequests.byPrincipal[managedIdentity.name] ?? 0;
+        expect(requests).toBeGreaterThanOrEqual(2); // renewed as the token aged
+        expect(requests).toBeLessThan(stats.logins.ok); // shared between connections
+      } finally {
+        emu.configurePrincipal(managedIdentity.name, { tokenLifetimeSeconds: 3600 });
+        await pool.close();
       }
     });
 

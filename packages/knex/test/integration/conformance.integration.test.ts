@@ -2,36 +2,22 @@
 // the README's program (`knex({ client: "pg", connection: entraKnexConnection(...) })`), TLS
 // verified against the emulator's CA through the adapter's own sslrootcert setting, one connection
 // per Knex instance (a pool of at most one).
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
 import knex from "knex";
 import { entraKnexConnection } from "../../src/index.js";
 
-/** The CA as a PEM file: the adapter reads `sslrootcert` from a file, as libpq does. */
-let written: { ca: string; file: string } | undefined;
-const sslrootcert = (ca: string) => {
-  if (written?.ca !== ca) {
-    const file = join(mkdtempSync(join(tmpdir(), "conformance-knex-")), "ca.pem");
-    writeFileSync(file, ca);
-    written = { ca, file };
-  }
-  return written.file;
-};
-
 describeAdapterConformance({
   name: "Knex",
-  async connect({ host, port, database, ca, credential, username }) {
+  async connect({ host, port, database, caFile, credential, username, retireAfterMs }) {
     const db = knex({
       client: "pg",
       connection: entraKnexConnection(credential, {
         connection: { host, port, database },
         sslmode: "verify-full",
-        sslrootcert: sslrootcert(ca),
+        sslrootcert: caFile,
         ...(username === undefined ? {} : { username }),
       }),
-      pool: { min: 0, max: 1 },
+      pool: { min: 0, max: 1, ...(retireAfterMs === undefined ? {} : { maxConnectionLifetimeMillis: retireAfterMs }) },
     });
     try {
       await db.raw("select 1"); // Knex connects lazily: open the pool's one connection now

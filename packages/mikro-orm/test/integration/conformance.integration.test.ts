@@ -2,40 +2,26 @@
 // README's program (`MikroORM.init({ ...options, dbName })`), TLS verified against the emulator's
 // CA through the adapter's own sslrootcert setting, one connection per MikroORM instance (a Knex
 // pool of at most one connection).
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
 import { MikroORM } from "@mikro-orm/postgresql";
 import { getEntraMikroOrmOptions } from "../../src/index.js";
 
-/** The CA as a PEM file: the adapter reads `sslrootcert` from a file, as libpq does. */
-let written: { ca: string; file: string } | undefined;
-const sslrootcert = (ca: string) => {
-  if (written?.ca !== ca) {
-    const file = join(mkdtempSync(join(tmpdir(), "conformance-mikro-orm-")), "ca.pem");
-    writeFileSync(file, ca);
-    written = { ca, file };
-  }
-  return written.file;
-};
-
 describeAdapterConformance({
   name: "MikroORM",
-  async connect({ host, port, database, ca, credential, username }) {
+  async connect({ host, port, database, caFile, credential, username, retireAfterMs }) {
     // MikroORM.init connects at once (and checks the connection on it).
     const orm = await MikroORM.init({
       ...(await getEntraMikroOrmOptions(credential, {
         host,
         sslmode: "verify-full",
-        sslrootcert: sslrootcert(ca),
+        sslrootcert: caFile,
         ...(username === undefined ? {} : { username }),
       })),
       port,
       dbName: database,
       entities: [],
       discovery: { warnWhenNoEntities: false },
-      pool: { min: 0, max: 1 },
+      pool: { min: 0, max: 1, ...(retireAfterMs === undefined ? {} : { maxConnectionLifetimeMillis: retireAfterMs }) },
     });
     return {
       async currentUser() {

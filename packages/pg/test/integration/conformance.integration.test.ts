@@ -5,20 +5,27 @@ import { entraTokenProvider, getEntraRoleName } from "../../src/index.js";
 
 describeAdapterConformance({
   name: "pg",
-  async connect({ host, port, database, ca, credential, username }) {
-    const client = new pg.Client({
+  async connect({ host, port, database, ca, credential, username, retireAfterMs }) {
+    const pool = new pg.Pool({
       host,
       port,
       database,
       user: username ?? (await getEntraRoleName(credential)),
       password: entraTokenProvider(credential),
       ssl: { ca, rejectUnauthorized: true },
+      max: 1,
+      ...(retireAfterMs === undefined ? {} : { maxLifetimeSeconds: retireAfterMs / 1000 }),
     });
-    await client.connect();
+    try {
+      await pool.query("select 1"); // pg.Pool connects lazily: open its one connection now
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
     return {
       currentUser: async () =>
-        (await client.query<{ current_user: string }>("select current_user")).rows[0]!.current_user,
-      close: () => client.end(),
+        (await pool.query<{ current_user: string }>("select current_user")).rows[0]!.current_user,
+      close: () => pool.end(),
     };
   },
   setUp: (credential) => entraTokenProvider(credential as never),

@@ -9,7 +9,7 @@ type HookConfig = Record<string, unknown>;
 
 describeAdapterConformance({
   name: "Sequelize v6",
-  async connect({ host, port, database, ca, credential, username }) {
+  async connect({ host, port, database, ca, credential, username, retireAfterMs }) {
     const sequelize = new SequelizeV6({
       dialect: "postgres",
       host,
@@ -18,7 +18,8 @@ describeAdapterConformance({
       ...(username === undefined ? {} : { username }),
       logging: false,
       dialectOptions: { ssl: { ca, rejectUnauthorized: true } },
-      pool: { max: 1 },
+      // A connection idle longer than retireAfterMs is evicted: the next query opens a new one.
+      pool: retireAfterMs === undefined ? { max: 1 } : { max: 1, min: 0, idle: retireAfterMs / 10, evict: 50 },
     });
     configureEntraAuthentication(sequelize, credential);
     await sequelize.authenticate();

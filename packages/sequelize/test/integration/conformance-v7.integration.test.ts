@@ -8,7 +8,7 @@ type HookConfig = Record<string, unknown>;
 
 describeAdapterConformance({
   name: "Sequelize v7",
-  async connect({ host, port, database, ca, credential, username }) {
+  async connect({ host, port, database, ca, credential, username, retireAfterMs }) {
     const sequelize = new SequelizeV7({
       dialect: PostgresDialect,
       host,
@@ -17,7 +17,8 @@ describeAdapterConformance({
       ...(username === undefined ? {} : { user: username }),
       logging: false,
       ssl: { ca, rejectUnauthorized: true },
-      pool: { max: 1 },
+      // A connection idle longer than retireAfterMs is evicted: the next query opens a new one.
+      pool: retireAfterMs === undefined ? { max: 1 } : { max: 1, min: 0, idle: retireAfterMs / 10, evict: 50 },
     });
     configureEntraAuthentication(sequelize, credential);
     await sequelize.authenticate();

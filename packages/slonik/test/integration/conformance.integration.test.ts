@@ -2,36 +2,24 @@
 // README's program (`createPool(uri, { driverFactory })`), the role name for group login in the
 // URI (the adapter's documented way), TLS verified against the emulator's CA through the adapter's
 // own sslrootcert option, one pool connection per pool (maximumPoolSize: 1).
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
 import { createPgDriverFactory } from "@slonik/pg-driver";
 import { createPool, sql } from "slonik";
 import { createEntraDriverFactory, type SlonikDriverFactoryLike } from "../../src/index.js";
 
-/** The CA as a PEM file: the adapter reads `sslrootcert` from a file, as libpq does. */
-let written: { ca: string; file: string } | undefined;
-const sslrootcert = (ca: string) => {
-  if (written?.ca !== ca) {
-    const file = join(mkdtempSync(join(tmpdir(), "conformance-slonik-")), "ca.pem");
-    writeFileSync(file, ca);
-    written = { ca, file };
-  }
-  return written.file;
-};
-
 describeAdapterConformance({
   name: "Slonik",
-  async connect({ host, port, database, ca, credential, username }) {
+  async connect({ host, port, database, caFile, credential, username, retireAfterMs }) {
     const user = username === undefined ? "" : `${encodeURIComponent(username)}@`;
     // createPool sets the pg driver up (it reads type ids on a short connection of its own).
     const pool = await createPool(`postgres://${user}${host}:${port}/${database}`, {
       driverFactory: createEntraDriverFactory(createPgDriverFactory(), credential, {
         sslmode: "verify-full",
-        sslrootcert: sslrootcert(ca),
+        sslrootcert: caFile,
       }),
       maximumPoolSize: 1,
+      // The pool closes an idle connection after idleTimeout: the next query opens a new one.
+      ...(retireAfterMs === undefined ? {} : { idleTimeout: retireAfterMs / 20 }),
     });
     try {
       await pool.query(sql.unsafe`select 1`); // open the pool's one connection now
