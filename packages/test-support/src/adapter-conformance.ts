@@ -1,5 +1,9 @@
 // The adapter conformance suite: every adapter package runs it against the emulator (real
 // PostgreSQL, real TLS, Azure's token checks), so that all adapters keep the same promises.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { rootCertificates } from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
 import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
@@ -167,6 +171,24 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
         emu.configurePrincipal(managedIdentity.name, { tokenLifetimeSeconds: 3600 });
         await pool.close();
       }
+    });
+
+    it("refuses a server certificate from a CA it was not given: no login reaches the server", async () => {
+      const otherCa = rootCertificates[0]!; // a real root CA, but not the emulator's
+      const otherCaFile = join(mkdtempSync(join(tmpdir(), "conformance-ca-")), "ca.pem");
+      writeFileSync(otherCaFile, otherCa);
+      const { user } = emu.principals;
+      emu.resetStats();
+      await expect(
+        adapter.connect({
+          ...target(),
+          ca: otherCa,
+          caFile: otherCaFile,
+          credential: emu.credential(user.name),
+          username: user.roleName,
+        }),
+      ).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify the first certificate/);
+      expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
     });
 
     it("a storm of 50 new connections makes one credential call", async () => {

@@ -28,8 +28,6 @@ const init = async (entra: Awaited<ReturnType<typeof getEntraMikroOrmOptions>>, 
     discovery: { warnWhenNoEntities: false },
     pool,
   });
-const currentUser = async (orm: MikroORM) =>
-  ((await orm.em.getConnection().execute("select current_user")) as Array<{ current_user: string }>)[0]!.current_user;
 
 describe("MikroORM with getEntraMikroOrmOptions", () => {
   it("does not trust a server certificate from a CA it was not given, and sends no token", async () => {

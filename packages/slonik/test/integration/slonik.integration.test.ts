@@ -6,7 +6,7 @@
 // own: TLS refusal.
 import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { createPgDriverFactory } from "@slonik/pg-driver";
-import { createPool, type DatabasePool, sql } from "slonik";
+import { createPool } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEntraDriverFactory } from "../../src/index.js";
 
@@ -22,8 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.stop();
 });
-
-const currentUser = (pool: DatabasePool) => pool.oneFirst(sql.unsafe`select current_user`) as Promise<string>;
 
 describe("Slonik with createEntraDriverFactory", () => {
   it("does not trust a server certificate from a CA it was not given, and sends no token", async () => {
