@@ -314,7 +314,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     // From here on the proxy adds nothing: plain stream piping both ways.
     upstream.once("close", () => client.destroy());
     client.pipe(upstream);
-    upstream.pipe(client);
+    relayToClient(upstream, client);
     upstream.resume();
     client.resume();
   };
@@ -418,6 +418,50 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       return { forced };
     },
   };
+}
+
+/** The largest TLS record's plaintext: the TLS socket hands the proxy at most this much per read. */
+const FULL_RECORD = 16_384;
+
+/**
+ * `upstream.pipe(client)` with one change: a burst of full 16 KiB TLS records (COPY out, large
+ * results) is written to the client with one writev per event-loop turn instead of one write per
+ * record. The TLS socket emits each record's plaintext as its own chunk while a bare TCP relay
+ * moves up to 64 KiB per read; corking until `setImmediate` (or until a short chunk ends the
+ * burst) brings the proxy's writes to the client down to the relay's. A short chunk (a query's
+ * answer) is written at once, as before, so round trips do not wait.
+ */
+function relayToClient(upstream: TLSSocket, client: net.Socket): void {
+  let corked = false;
+  const onDrain = () => upstream.resume();
+  const waitForDrain = () => {
+    upstream.pause();
+    client.once("drain", onDrain);
+  };
+  const flush = () => {
+    if (!corked) return;
+    corked = false;
+    client.uncork();
+    if (client.writableLength >= client.writableHighWaterMark) waitForDrain();
+  };
+  upstream.on("data", (chunk: Buffer) => {
+    if (chunk.length >= FULL_RECORD) {
+      if (!corked) {
+        corked = true;
+        client.cork();
+        setImmediate(flush);
+      }
+      client.write(chunk); // backpressure is checked once the burst is flushed
+      return;
+    }
+    const ok = client.write(chunk);
+    if (corked) flush();
+    else if (!ok) waitForDrain();
+  });
+  upstream.once("end", () => {
+    flush();
+    client.end();
+  });
 }
 
 function cancelKey(processId: number, secretKey: Buffer): string {

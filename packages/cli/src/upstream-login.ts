@@ -48,6 +48,20 @@ export type UpstreamLogin =
     }
   | { ok: false; error: PgErrorFields; raw: Buffer };
 
+/**
+ * One TLS context per target, made on first use: `tls.connect({ ca })` would build a new one (and
+ * parse the CA PEM again) on every connection, a cost the proxy paid on each client's connect.
+ */
+const secureContexts = new WeakMap<UpstreamTarget, tls.SecureContext>();
+function secureContextFor(target: UpstreamTarget): tls.SecureContext {
+  let context = secureContexts.get(target);
+  if (!context) {
+    context = tls.createSecureContext(target.ca !== undefined ? { ca: target.ca } : {});
+    secureContexts.set(target, context);
+  }
+  return context;
+}
+
 /** Opens TCP + TLS to the server (verified; SNI = host name). */
 export async function connectUpstreamTls(target: UpstreamTarget, timeoutMs: number): Promise<tls.TLSSocket> {
   const raw = await new Promise<net.Socket>((resolve, reject) => {
@@ -112,7 +126,7 @@ export async function connectUpstreamTls(target: UpstreamTarget, timeoutMs: numb
     const socket = tls.connect({
       socket: raw,
       ...(servername !== undefined && { servername }),
-      ...(target.ca !== undefined && { ca: target.ca }),
+      secureContext: secureContextFor(target),
       rejectUnauthorized: true,
     });
     const timer = setTimeout(() => {

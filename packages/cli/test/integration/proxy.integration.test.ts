@@ -2,6 +2,7 @@
 // Azure-like TLS front that checks tokens. Clients: psql (libpq) and pg, without TLS and without a
 // password on the loopback hop.
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import pg from "pg";
@@ -93,6 +94,36 @@ describe("proxy: clients without TLS and without a password log in through it", 
       expect(results.map((r) => r.rows[0]!.u)).toEqual([mi().roleName, mi().roleName, mi().roleName]);
     } finally {
       await pool.end();
+    }
+  });
+
+  it("a large answer to a client that stops reading for a while arrives whole and in order (backpressure)", async () => {
+    const client = new pg.Client({
+      host: "127.0.0.1",
+      port: proxy.port,
+      database: "appdb",
+      user: mi().roleName,
+      ssl: false,
+    });
+    await client.connect();
+    try {
+      // About 19 MiB in one value: bursts of full TLS records, more than the sockets buffer.
+      const sql = "select string_agg(md5(i::text), '' order by i) as s from generate_series(1, 600000) as i";
+      const { rows: expected } = await client.query<{ h: string }>(
+        `select md5(string_agg(md5(i::text), '' order by i)) as h from generate_series(1, 600000) as i`,
+      );
+      const stream = (client as unknown as { connection: { stream: import("node:net").Socket } }).connection.stream;
+      const answer = client.query<{ s: string }>(sql);
+      stream.pause();
+      await new Promise((r) => setTimeout(r, 500));
+      stream.resume();
+      const { rows } = await answer;
+      expect(rows[0]!.s.length).toBe(600000 * 32);
+      expect(createHash("md5").update(rows[0]!.s).digest("hex")).toBe(expected[0]!.h);
+      const { rows: after } = await client.query<{ one: number }>("select 1 as one");
+      expect(after[0]!.one).toBe(1);
+    } finally {
+      await client.end();
     }
   });
 
