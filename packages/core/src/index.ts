@@ -25,6 +25,7 @@ export {
 } from "./entra-token-source.js";
 export { type GetEntraTokenOptions, getEntraToken } from "./get-entra-token.js";
 export type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-options.js";
+export { insecureConnectionError } from "./insecure-connection-error.js";
 export { isLoopbackHost } from "./is-loopback-host.js";
 export { logger } from "./logger.js";
 export { redactTokens } from "./redact-tokens.js";

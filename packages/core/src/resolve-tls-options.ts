@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { EntraAuthError } from "./entra-auth-error.js";
-import { isLoopbackHost } from "./is-loopback-host.js";
+import { insecureConnectionError } from "./insecure-connection-error.js";
 
 /**
  * libpq's `sslmode` values (`PGSSLMODE`). `disable`, `allow` and `prefer` may send the token
@@ -92,17 +92,14 @@ export function resolveTlsOptions(
   if (!modes.includes(mode))
     throw new EntraAuthError("INVALID_OPTION", `${modeFrom} must be one of ${modes.join(", ")} (got "${mode}").`);
   if (mode === "disable" || mode === "allow" || mode === "prefer") {
-    const list = typeof hosts === "string" ? [hosts] : hosts;
-    const local = list.length > 0 && list.every(isLoopbackHost);
-    if (allowInsecureLoopback && local) return mode === "disable" ? false : mode;
-    throw new EntraAuthError(
-      "INSECURE_CONNECTION",
-      `${modeFrom} is "${mode}", which may send the access token without TLS. Azure requires TLS: use sslmode ` +
-        '"verify-full" (the default) or "verify-ca".' +
-        (local
-          ? " For a server on this machine (a local proxy), set allowInsecureLoopback: true."
-          : " (allowInsecureLoopback only applies to a server on this machine: localhost, 127.0.0.0/8, ::1 or a Unix socket.)"),
+    const refusal = insecureConnectionError(
+      hosts,
+      allowInsecureLoopback,
+      `${modeFrom} is "${mode}", which may send the access token without TLS`,
+      'use sslmode "verify-full" (the default) or "verify-ca".',
     );
+    if (refusal) throw refusal;
+    return mode === "disable" ? false : mode;
   }
   const rootCert = settings.sslrootcert ?? env.PGSSLROOTCERT;
   const ssl: EntraTlsOptions = { rejectUnauthorized: true };

@@ -19,6 +19,7 @@ describe("@azure/postgresql-auth-core exports", () => {
       "createExpirationChecker",
       "decodeTokenClaims",
       "getEntraToken",
+      "insecureConnectionError",
       "isLoopbackHost",
       "logger",
       "redactTokens",

@@ -79,7 +79,7 @@ describe("resolveTlsOptions", () => {
     expect(resolveTlsOptions({ ...settings, allowInsecureLoopback: true }, hosts, {})).toBe(result);
     expect(failure(() => resolveTlsOptions(settings, hosts, {}))).toMatchObject({
       code: "INSECURE_CONNECTION",
-      message: expect.stringMatching(/set allowInsecureLoopback: true/),
+      message: expect.stringMatching(/set the allowInsecureLoopback option to true/),
     });
   });
 

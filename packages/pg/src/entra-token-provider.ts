@@ -3,7 +3,7 @@ import {
   createEntraTokenSource,
   EntraAuthError,
   type GetEntraTokenPasswordOptions,
-  isLoopbackHost,
+  insecureConnectionError,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 import type { PgConnectionParametersLike } from "./pg-connection-parameters-like.js";
@@ -108,19 +108,14 @@ function insecureConnectionRefusal(
   if (typeof parameters !== "object" || parameters === null || !("ssl" in parameters) || parameters.ssl)
     return undefined;
   const host = typeof parameters.host === "string" ? parameters.host : "localhost";
-  const loopback = isLoopbackHost(host);
-  if (allowInsecureLoopback && loopback) return undefined;
   const where = host.startsWith("/")
     ? `the Unix socket in ${host}`
     : `${host}${parameters.port ? `:${parameters.port}` : ""}`;
   const fromEnv = process.env.PGSSLMODE === "disable" ? " (PGSSLMODE=disable is set in the environment)" : "";
-  return new EntraAuthError(
-    "INSECURE_CONNECTION",
-    `entraTokenProvider refused to send an access token to ${where}: the connection does not use TLS${fromEnv}, so the ` +
-      "server, or anyone in between, would receive a valid token. Azure Database for PostgreSQL requires TLS: set pg's " +
-      "ssl option to { rejectUnauthorized: true } (or PGSSLMODE=verify-full) and remove ssl: false / sslmode=disable." +
-      (loopback
-        ? " For a proxy on this machine, set the allowInsecureLoopback option to true."
-        : " (allowInsecureLoopback only applies to a server on this machine: localhost, 127.0.0.0/8, ::1 or a Unix socket.)"),
+  return insecureConnectionError(
+    host,
+    allowInsecureLoopback,
+    `entraTokenProvider refused to send an access token to ${where}: the connection does not use TLS${fromEnv}`,
+    "set pg's ssl option to { rejectUnauthorized: true } (or PGSSLMODE=verify-full) and remove ssl: false / sslmode=disable.",
   );
 }

@@ -4,7 +4,7 @@ import {
   createEntraTokenSource,
   EntraAuthError,
   type GetEntraTokenPasswordOptions,
-  isLoopbackHost,
+  insecureConnectionError,
   resolveRoleName,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
@@ -169,17 +169,12 @@ function insecureConnectionRefusal(
   if (ssl) return undefined;
   const host =
     typeof config.host === "string" && config.host !== "" ? config.host : (process.env.PGHOST ?? "localhost");
-  const loopback = isLoopbackHost(host);
-  if (allowInsecureLoopback && loopback) return undefined;
   const where = host.startsWith("/") ? `the Unix socket in ${host}` : `${host}${config.port ? `:${config.port}` : ""}`;
   const setting = v7 ? "ssl" : "dialectOptions.ssl";
-  return new EntraAuthError(
-    "INSECURE_CONNECTION",
-    `configureEntraAuthentication refused to send an access token to ${where}: the connection does not use TLS, so ` +
-      "the server, or anyone in between, would receive a valid token. Azure Database for PostgreSQL requires TLS: set " +
-      `Sequelize's ${setting} option to { rejectUnauthorized: true } (or PGSSLMODE=verify-full).` +
-      (loopback
-        ? " For a proxy on this machine, set the allowInsecureLoopback option to true."
-        : " (allowInsecureLoopback only applies to a server on this machine: localhost, 127.0.0.0/8, ::1 or a Unix socket.)"),
+  return insecureConnectionError(
+    host,
+    allowInsecureLoopback,
+    `configureEntraAuthentication refused to send an access token to ${where}: the connection does not use TLS`,
+    `set Sequelize's ${setting} option to { rejectUnauthorized: true } (or PGSSLMODE=verify-full).`,
   );
 }
