@@ -3,7 +3,7 @@
  * contenders in child processes, prints the table, writes bench-results.json and BENCHMARKS.md.
  * Exit code 0 even when a target is missed (it is a measurement); 1 when the benchmark breaks.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
@@ -128,6 +128,7 @@ async function main(): Promise<number> {
   console.log(`Took ${(run.durationMs / 1000).toFixed(1)} s.`);
 
   const json = { ...run, contenders: CONTENDER_DESCRIPTIONS, verdicts: v };
+  mkdirSync(options.outDir, { recursive: true });
   writeFileSync(join(options.outDir, "bench-results.json"), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(options.outDir, "BENCHMARKS.md"), benchmarksMarkdown(run));
   log(`wrote ${join(options.outDir, "bench-results.json")} and ${join(options.outDir, "BENCHMARKS.md")}`);
