@@ -4,7 +4,8 @@
  * retries the shared request within timeoutMs; the question is how many connections fail and how
  * long the storm takes.
  */
-import pg from "pg";
+
+import { pgConnectionStorm, type StormOutcome } from "../connection-storm.js";
 import {
   type ContenderName,
   connectionConfig,
@@ -13,7 +14,7 @@ import {
   passwordFor,
   TOKEN_CONTENDERS,
 } from "../contenders.js";
-import { errorSummary, sleep, statsDelta } from "../measure.js";
+import { statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
 interface StormParams {
@@ -21,36 +22,9 @@ interface StormParams {
   user: string;
 }
 
-interface StormChildResult {
-  wallMs: number;
-  failed: number;
-  errors: string[];
-}
-
-async function child(contender: ContenderName, params: StormParams): Promise<StormChildResult> {
+function child(contender: ContenderName, params: StormParams): Promise<StormOutcome> {
   const password = passwordFor(contender, makeCredential("default"), undefined);
-  const clients = Array.from(
-    { length: params.connections },
-    () => new pg.Client({ ...connectionConfig(params.user, password), connectionTimeoutMillis: 60_000 }),
-  );
-  const started = performance.now();
-  const settled = await Promise.allSettled(
-    clients.map(async (client) => {
-      await client.connect();
-      await client.query("select 1");
-    }),
-  );
-  const wallMs = performance.now() - started;
-  const errors = new Set<string>();
-  let failed = 0;
-  for (const outcome of settled) {
-    if (outcome.status === "rejected") {
-      failed += 1;
-      errors.add(errorSummary(outcome.reason));
-    }
-  }
-  await Promise.race([Promise.allSettled(clients.map((c) => c.end())), sleep(5_000)]);
-  return { wallMs, failed, errors: [...errors].slice(0, 3) };
+  return pgConnectionStorm(connectionConfig(params.user, password), params.connections);
 }
 
 export const firstRequest429Scenario: Scenario = {
@@ -73,7 +47,7 @@ export const firstRequest429Scenario: Scenario = {
           // The endpoint's own throttle stays as Azure's (5 concurrent, 20/s); the first request gets 429 regardless.
           emu.configurePrincipal(mi.name, { latencyMs: 50, failNext: 1, failStatus: 429, throttle: undefined });
           const before = emu.stats();
-          const result = await ctx.runChild<StormChildResult>({
+          const result = await ctx.runChild<StormOutcome>({
             scenario: this.id,
             contender,
             params: { connections, user: mi.roleName },

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { getEntraPostgresOptions } from "@azure/postgresql-auth-postgres";
 import { entraTokenProvider as microsoftEntraTokenProvider } from "ms-postgresql-auth";
 import postgres from "postgres";
+import { countFailures, type StormOutcome } from "../connection-storm.js";
 import { CONTENDERS, type ContenderName, contenderOrder, makeCredential } from "../contenders.js";
 import { errorSummary, sleep, statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
@@ -18,10 +19,7 @@ interface Params {
   staticPassword?: string;
 }
 
-interface ChildResult {
-  wallMs: number;
-  failed: number;
-  errors: string[];
+interface ChildResult extends StormOutcome {
   /** Rejected password promises that postgres.js left unhandled (without a handler the process exits). */
   unhandled: number;
 }
@@ -64,13 +62,7 @@ async function child(contender: ContenderName, params: Params): Promise<ChildRes
     Array.from({ length: params.connections }, () => sql`select pg_sleep(0.05)`),
   );
   const wallMs = performance.now() - started;
-  let failed = 0;
-  for (const outcome of settled) {
-    if (outcome.status === "rejected") {
-      failed += 1;
-      errors.add(errorSummary(outcome.reason));
-    }
-  }
+  const failed = countFailures(settled, errors);
   await Promise.race([sql.end({ timeout: 1 }), sleep(5_000)]);
   return { wallMs, failed, errors: [...errors].slice(0, 3), unhandled };
 }

@@ -3,7 +3,8 @@
  * DefaultAzureCredential that gets its token from the emulator's managed identity endpoint
  * (50 ms latency), with the endpoint's throttle off or on.
  */
-import pg from "pg";
+
+import { pgConnectionStorm, type StormOutcome } from "../connection-storm.js";
 import {
   CONTENDERS,
   type ContenderName,
@@ -12,7 +13,7 @@ import {
   makeCredential,
   passwordFor,
 } from "../contenders.js";
-import { errorSummary, sleep, statsDelta } from "../measure.js";
+import { statsDelta } from "../measure.js";
 import { bySize, type Figure, row, type Scenario } from "../scenario.js";
 
 interface StormParams {
@@ -21,39 +22,12 @@ interface StormParams {
   staticPassword?: string;
 }
 
-interface StormChildResult {
-  wallMs: number;
-  failed: number;
-  errors: string[];
-}
-
 const LATENCY_MS = 50;
 
-async function stormChild(contender: ContenderName, params: StormParams): Promise<StormChildResult> {
+function stormChild(contender: ContenderName, params: StormParams): Promise<StormOutcome> {
   const credential = contender === "static" ? undefined : makeCredential("default");
   const password = passwordFor(contender, credential, params.staticPassword);
-  const clients = Array.from(
-    { length: params.connections },
-    () => new pg.Client({ ...connectionConfig(params.user, password), connectionTimeoutMillis: 60_000 }),
-  );
-  const started = performance.now();
-  const settled = await Promise.allSettled(
-    clients.map(async (client) => {
-      await client.connect();
-      await client.query("select 1");
-    }),
-  );
-  const wallMs = performance.now() - started;
-  const errors = new Set<string>();
-  let failed = 0;
-  for (const outcome of settled) {
-    if (outcome.status === "rejected") {
-      failed += 1;
-      errors.add(errorSummary(outcome.reason));
-    }
-  }
-  await Promise.race([Promise.allSettled(clients.map((c) => c.end())), sleep(5_000)]);
-  return { wallMs, failed, errors: [...errors].slice(0, 3) };
+  return pgConnectionStorm(connectionConfig(params.user, password), params.connections);
 }
 
 export function stormScenario(throttled: boolean): Scenario {
@@ -87,7 +61,7 @@ export function stormScenario(throttled: boolean): Scenario {
                 }
               : { connections, user: mi.roleName };
             const before = emu.stats();
-            const result = await ctx.runChild<StormChildResult>({ scenario: id, contender, params });
+            const result = await ctx.runChild<StormOutcome>({ scenario: id, contender, params });
             const delta = statsDelta(before, emu.stats());
             const count = delta.requests(mi.name, "managedIdentityEndpoint");
             if (!isStatic) {
