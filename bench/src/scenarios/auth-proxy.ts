@@ -247,7 +247,7 @@ export const authProxyScenario: Scenario = {
       user: emu.principals.managedIdentity.roleName,
       warmUpRoundTrips: bySize(ctx.mode, { full: 3_000, quick: 2_000, smoke: 50 }),
       warmUpCopyMiB: bySize(ctx.mode, { full: 100, quick: 20, smoke: 1 }),
-      roundTrips: bySize(ctx.mode, { full: 5_000, quick: 2_000, smoke: 100 }),
+      roundTrips: bySize(ctx.mode, { full: 20_000, quick: 5_000, smoke: 100 }),
       copyMiB: bySize(ctx.mode, { full: 100, quick: 20, smoke: 1 }),
       copyRepeats: bySize(ctx.mode, { full: 9, quick: 3, smoke: 1 }),
       connects: bySize(ctx.mode, { full: 200, quick: 100, smoke: 5 }),

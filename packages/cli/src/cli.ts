@@ -2,10 +2,13 @@
 // The `azure-postgresql-auth` bin: runs the command line with the process's streams and signals.
 import { readFileSync } from "node:fs";
 import { runCli } from "./run-cli.js";
+import { tuneHeapForRelaying } from "./tune-heap-for-relaying.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
+
+if (process.argv[2] === "proxy") tuneHeapForRelaying();
 
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

@@ -14,11 +14,13 @@ import {
   WorkloadIdentityCredential,
 } from "@azure/identity";
 import { createEntraTokenSource, EntraAuthError, redactTokens } from "@azure/postgresql-auth-core";
+import { collectDefaultMetrics } from "prom-client";
 import { type AuthProxy, startAuthProxy } from "./auth-proxy.js";
 import { type CheckStep, checkConnection } from "./check-connection.js";
 import { describePrincipal } from "./describe-principal.js";
 import { type HealthServer, startHealthServer } from "./health-server.js";
 import { createProxyLogger, type ProxyLogLevel } from "./proxy-logger.js";
+import { createProxyMetrics } from "./proxy-metrics.js";
 
 /**
  * Exit codes a supervisor or script can act on.
@@ -358,6 +360,9 @@ async function proxyCommand(args: string[], io: CliIo): Promise<number> {
     ? readFileSync(values["local-password-file"], "utf8").replace(/\r?\n$/, "")
     : io.env.AZURE_POSTGRESQL_AUTH_LOCAL_PASSWORD || undefined;
   const credential = credentialFrom(values);
+  // This process is the proxy: its /metrics also carry Node's own (CPU, memory, event loop, GC).
+  const metrics = createProxyMetrics();
+  collectDefaultMetrics({ register: metrics.registry });
 
   let proxy: AuthProxy;
   try {
@@ -381,6 +386,7 @@ async function proxyCommand(args: string[], io: CliIo): Promise<number> {
         ...(values["tenant-id"] !== undefined && { tenantId: values["tenant-id"] }),
       },
       logger,
+      metrics,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
