@@ -121,6 +121,16 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
       const params = state.clientInfo?.parameters ?? { user: "" };
       const user = params.user;
       const password = data.subarray(5, data.length - 1).toString("utf8");
+      // Connect to PostgreSQL while the login is checked: the postmaster forks the backend as it
+      // accepts, so the backend's start overlaps the token check instead of following it. A refused
+      // login closes this connection before sending a byte (PostgreSQL logs nothing for that).
+      const backend = net.connect(options.backend.port, options.backend.host);
+      backend.setNoDelay(true);
+      backend.on("error", () => backend.destroy());
+      const connected = new Promise<boolean>((resolve) => {
+        backend.once("connect", () => resolve(true));
+        backend.once("close", () => resolve(false));
+      });
       let decision: LoginDecision;
       try {
         decision = await options.authenticate(user, password);
@@ -138,22 +148,21 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
         };
       }
       if (!decision.ok) {
+        backend.destroy();
         options.onLogin?.(false);
         fail(connection, decision.code, decision.message, { detail: decision.detail, hint: decision.hint });
         return;
       }
-      const backend = net.connect(options.backend.port, options.backend.host);
-      backendSocket = backend;
-      backend.setNoDelay(true);
-      const connected = await new Promise<boolean>((resolve) => {
-        backend.once("connect", () => resolve(true));
-        backend.once("error", () => resolve(false));
-      });
-      if (!connected) {
+      if (!(await connected)) {
         options.onLogin?.(false);
         fail(connection, "08006", "the emulator could not reach its PostgreSQL backend");
         return;
       }
+      if (connection.socket.destroyed) {
+        backend.destroy(); // the client left while its login was checked
+        return;
+      }
+      backendSocket = backend;
       const parameters = { ...params, user: decision.roleName, database: params.database ?? user };
       backend.write(createStartupMessage({ majorVersion: 3, minorVersion: 0, parameters }));
       const client = connection.detach();
