@@ -6,8 +6,9 @@
  * and stores the mapping. Every other message passes through unchanged.
  */
 
+/** The statement, matched only where a statement starts (sticky). */
 const STATEMENT =
-  /SECURITY\s+LABEL\s+(?:FOR\s+(?:"pgaadauth"|pgaadauth)\s+)?ON\s+ROLE\s+("(?:[^"]|"")+"|[A-Za-z_][\w$]*)\s+IS\s+('(?:[^']|'')*'|NULL)/gi;
+  /SECURITY\s+LABEL\s+(?:FOR\s+(?:"pgaadauth"|pgaadauth)\s+)?ON\s+ROLE\s+("(?:[^"]|"")+"|[A-Za-z_][\w$]*)\s+IS\s+('(?:[^']|'')*'|NULL)/iy;
 
 function identifierToLiteral(identifier: string): string {
   const name = identifier.startsWith('"') ? identifier.slice(1, -1).replace(/""/g, '"') : identifier.toLowerCase();
@@ -17,9 +18,102 @@ function identifierToLiteral(identifier: string): string {
 /** Rewrites the pgaadauth SECURITY LABEL statements in `sql`; returns `sql` itself when there are none. */
 export function rewriteSecurityLabels(sql: string): string {
   if (!/SECURITY\s+LABEL/i.test(sql)) return sql;
-  return sql.replace(STATEMENT, (_all, role: string, label: string) => {
-    return `SELECT pg_catalog.pgaadauth_emulator_security_label(${identifierToLiteral(role)}, ${label.toUpperCase() === "NULL" ? "NULL" : label})`;
-  });
+  let out = "";
+  let copied = 0;
+  for (const start of statementStarts(sql)) {
+    STATEMENT.lastIndex = start;
+    const match = STATEMENT.exec(sql);
+    if (!match) continue;
+    const [all, role, label] = match as unknown as [string, string, string];
+    const value = label.toUpperCase() === "NULL" ? "NULL" : label;
+    out += `${sql.slice(copied, start)}SELECT pg_catalog.pgaadauth_emulator_security_label(${identifierToLiteral(role)}, ${value})`;
+    copied = start + all.length;
+  }
+  return copied === 0 ? sql : out + sql.slice(copied);
+}
+
+/**
+ * Offsets in `sql` where a statement's first word starts: after the beginning or a `;`, past
+ * whitespace and comments, never inside a string ('…', E'…'), a quoted name ("…"), a dollar-quoted
+ * string ($tag$…$tag$) or a comment (-- and nested block comments).
+ */
+function statementStarts(sql: string): number[] {
+  const starts: number[] = [];
+  let atStart = true;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f") {
+      i++;
+    } else if (c === "-" && sql[i + 1] === "-") {
+      const end = sql.indexOf("\n", i);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (c === "/" && sql[i + 1] === "*") {
+      i = endOfBlockComment(sql, i);
+    } else if (c === ";") {
+      atStart = true;
+      i++;
+    } else {
+      if (atStart) starts.push(i);
+      atStart = false;
+      i = endOfToken(sql, i);
+    }
+  }
+  return starts;
+}
+
+/** The offset after the block comment that starts at `i` (PostgreSQL's block comments nest). */
+function endOfBlockComment(sql: string, i: number): number {
+  let depth = 0;
+  while (i < sql.length) {
+    if (sql[i] === "/" && sql[i + 1] === "*") {
+      depth++;
+      i += 2;
+    } else if (sql[i] === "*" && sql[i + 1] === "/") {
+      depth--;
+      i += 2;
+      if (depth === 0) return i;
+    } else i++;
+  }
+  return sql.length;
+}
+
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/y;
+
+/** The offset after the string, quoted name or dollar-quoted string at `i`, else after one character. */
+function endOfToken(sql: string, i: number): number {
+  const c = sql[i]!;
+  const previous = sql[i - 1] ?? "";
+  const wordBefore = /[\w$]/.test(previous);
+  if (c === "'") {
+    const escapes = (previous === "E" || previous === "e") && !/[\w$]/.test(sql[i - 2] ?? "");
+    for (let j = i + 1; j < sql.length; j++) {
+      if (escapes && sql[j] === "\\") j++;
+      else if (sql[j] === "'") {
+        if (sql[j + 1] === "'") j++;
+        else return j + 1;
+      }
+    }
+    return sql.length;
+  }
+  if (c === '"') {
+    for (let j = i + 1; j < sql.length; j++) {
+      if (sql[j] === '"') {
+        if (sql[j + 1] === '"') j++;
+        else return j + 1;
+      }
+    }
+    return sql.length;
+  }
+  if (c === "$" && !wordBefore) {
+    DOLLAR_TAG.lastIndex = i;
+    const tag = DOLLAR_TAG.exec(sql)?.[0];
+    if (tag) {
+      const end = sql.indexOf(tag, i + tag.length);
+      return end < 0 ? sql.length : end + tag.length;
+    }
+  }
+  return i + 1;
 }
 
 /** Splits the client's byte stream into messages and rewrites Query ('Q') and Parse ('P') messages. */

@@ -29,6 +29,28 @@ describe("SECURITY LABEL rewriting in the TLS front", () => {
     expect(rewriteSecurityLabels(selinux)).toBe(selinux);
   });
 
+  it("rewrites only statements: not inside strings, dollar quotes, quoted names or comments", () => {
+    const label = "SECURITY LABEL FOR pgaadauth ON ROLE r IS 'aadauth,oid=x,type=user'";
+    const call = "SELECT pg_catalog.pgaadauth_emulator_security_label('r', 'aadauth,oid=x,type=user')";
+    for (const sql of [
+      `select '${label.replace(/'/g, "''")}' as x`,
+      `select E'\\'' || '${label.replace(/'/g, "''")}'`,
+      `select $$${label}$$`,
+      `select $q$ ; ${label} $q$`,
+      `select 1 as "${label.replace(/'/g, "")}"`,
+      `-- ${label}\nselect 1`,
+      `/* ${label} */ select 1`,
+      `/* nested /* ${label} */ still a comment */ select 1`,
+    ]) {
+      expect(rewriteSecurityLabels(sql)).toBe(sql);
+    }
+    expect(rewriteSecurityLabels(`select 1; ${label}`)).toBe(`select 1; ${call}`);
+    expect(rewriteSecurityLabels(`/* why */ -- and how\n  ${label};${label}`)).toBe(
+      `/* why */ -- and how\n  ${call};${call}`,
+    );
+    expect(rewriteSecurityLabels(`select ';'; ${label}`)).toBe(`select ';'; ${call}`);
+  });
+
   it("rewrites a Query message split across chunks and passes other messages through byte for byte", () => {
     const rewriter = new ClientMessageRewriter();
     const label = query(`SECURITY LABEL ON ROLE r IS 'aadauth,oid=x,type=user'`);
