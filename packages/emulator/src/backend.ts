@@ -669,12 +669,14 @@ export class PostgresBackend {
 
   /** The pgaadauth mapping of `roleName`: undefined when there is no such role; `label` null when it is not mapped. */
   async roleMapping(roleName: string): Promise<{ label: string | null } | undefined> {
-    const { rows } = await this.query(
-      `SELECT (SELECT substr(c, length($2) + 2) FROM unnest(s.setconfig) AS c WHERE c LIKE $2 || '=%' LIMIT 1) AS label
+    // A named statement: parsed and planned once per pooled connection, not on every login.
+    const { rows } = await this.pool().query({
+      name: "pgaadauth-role-mapping",
+      text: `SELECT (SELECT substr(c, length($2) + 2) FROM unnest(s.setconfig) AS c WHERE c LIKE $2 || '=%' LIMIT 1) AS label
          FROM pg_catalog.pg_roles r LEFT JOIN pg_catalog.pg_db_role_setting s ON s.setrole = r.oid AND s.setdatabase = 0
         WHERE r.rolname = $1 AND r.rolcanlogin`,
-      [roleName, PGAADAUTH_LABEL_SETTING],
-    );
+      values: [roleName, PGAADAUTH_LABEL_SETTING],
+    });
     if (rows.length === 0) return undefined;
     return { label: (rows[0] as { label: string | null }).label };
   }

@@ -145,11 +145,14 @@ export async function checkLogin(user: string, password: string, context: LoginC
   if (local?.kind === "password")
     return safeEqual(password, local.password) ? { ok: true, roleName: local.roleName } : passwordFailed(user);
 
-  const mapping = await context.roleMapping(user);
+  // The role's mapping (a catalog query) and the token's signature and claims are checked at once.
+  const [mapping, result] = await Promise.all([
+    context.roleMapping(user),
+    context.issuer.verify(password.trim(), context.audiences, 0),
+  ]);
   const label = mapping?.label ? parseRoleLabel(mapping.label) : undefined;
   if (!label) return passwordFailed(user);
 
-  const result = await context.issuer.verify(password.trim(), context.audiences, 0);
   if (!result.ok) {
     switch (result.reason) {
       case "format":
