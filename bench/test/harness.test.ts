@@ -27,7 +27,7 @@ describe("benchmark harness", () => {
       process.execPath,
       [runJs, "--smoke", "--scenarios", "storm,churn", "--out-dir", outDir],
       {
-        timeout: 55_000,
+        timeout: 150_000,
       },
     );
     expect(stdout).toContain("token endpoint requests");
@@ -53,7 +53,7 @@ describe("benchmark harness", () => {
       process.execPath,
       [runJs, "--smoke", "--scenarios", "auth-proxy", "--out-dir", proxyOut],
       {
-        timeout: 55_000,
+        timeout: 150_000,
       },
     );
     const results = JSON.parse(readFileSync(join(proxyOut, "bench-results.json"), "utf8")) as Results;

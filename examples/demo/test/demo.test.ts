@@ -8,7 +8,7 @@ const demo = fileURLToPath(new URL("../dist/demo.js", import.meta.url));
 describe("the demo", () => {
   it("runs every scene and exits 0", async () => {
     const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile(process.execPath, [demo], { encoding: "utf8", timeout: 120_000 }, (error, stdout) =>
+      execFile(process.execPath, [demo], { encoding: "utf8", timeout: 150_000 }, (error, stdout) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
       );
     });

@@ -24,7 +24,7 @@ async function run(
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES) delete env[name];
   Object.assign(env, emu.env, extra);
-  const { stdout } = await execFileAsync(process.execPath, [fixture, credential, ...args], { env, timeout: 60_000 });
+  const { stdout } = await execFileAsync(process.execPath, [fixture, credential, ...args], { env, timeout: 150_000 });
   return JSON.parse(stdout) as { user?: string; error?: string };
 }
 

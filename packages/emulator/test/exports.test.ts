@@ -28,7 +28,7 @@ const EXPECTED_EXPORTS = [
 ];
 
 function runNode(args: string[]) {
-  const result = spawnSync(process.execPath, args, { cwd: packageFolder, encoding: "utf8", timeout: 30_000 });
+  const result = spawnSync(process.execPath, args, { cwd: packageFolder, encoding: "utf8", timeout: 150_000 });
   if (result.error) throw result.error;
   return result;
 }

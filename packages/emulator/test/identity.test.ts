@@ -39,7 +39,7 @@ function miRequest(query: string, header = emu.env.IDENTITY_HEADER!): Promise<Re
 describe("managed identity endpoint", () => {
   it("serves an unmodified DefaultAzureCredential, which then logs in", async () => {
     emu.resetStats();
-    const { stdout } = await execFileAsync(process.execPath, [fixture], { env: childEnv(), timeout: 30_000 });
+    const { stdout } = await execFileAsync(process.execPath, [fixture], { env: childEnv(), timeout: 150_000 });
     const result = JSON.parse(stdout);
     expect(result.user).toBe("orders-api-identity");
     expect(result.expiresOnTimestamp).toBeGreaterThan(Date.now());
@@ -57,7 +57,7 @@ describe("managed identity endpoint", () => {
     const clientId = billing.kind === "managedIdentity" ? billing.clientId : "";
     const { stdout } = await execFileAsync(process.execPath, [fixture], {
       env: childEnv({ AZURE_CLIENT_ID: clientId, PGUSER: billing.roleName }),
-      timeout: 30_000,
+      timeout: 150_000,
     });
     expect(JSON.parse(stdout).user).toBe("billing-api");
   });

@@ -17,7 +17,7 @@ function runSample(file: string) {
     cwd: packageDir,
     env,
     encoding: "utf8",
-    timeout: 120_000,
+    timeout: 150_000,
   });
 }
 

@@ -1,0 +1,64 @@
+// Checks a package as it will be published, from its folder (after its build):
+//   1. every public export has TSDoc and its examples compile (check-tsdoc-examples.mjs);
+//   2. the package is packed once, with pnpm (what `changeset publish` publishes: `workspace:`
+//      ranges replaced), into .pack/<name>.tgz;
+//   3. every published .js file ships its source map, with its sources;
+//   4. the API report matches (api-extractor);
+//   5. publint --strict and attw run on that same tarball.
+// Packing once (npm pack ran three times before: here, in publint and in attw) keeps the check
+// light enough to run beside the tests on a 2-core machine.
+// Usage: node ../../scripts/check-package.mjs [--attw-profile esm-only]
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const scripts = new URL(".", import.meta.url).pathname;
+const profileAt = process.argv.indexOf("--attw-profile");
+const attwProfile = profileAt === -1 ? [] : ["--profile", process.argv[profileAt + 1]];
+
+/** Runs a step with its output shown; a failing step ends the check with its exit status. */
+function step(command, args) {
+  try {
+    execFileSync(command, args, { stdio: "inherit" });
+  } catch (error) {
+    console.error(`check-package: \`${[command, ...args].join(" ")}\` failed`);
+    process.exit(typeof error.status === "number" && error.status !== 0 ? error.status : 1);
+  }
+}
+
+step(process.execPath, [join(scripts, "check-tsdoc-examples.mjs")]);
+
+const packDir = resolve(".pack");
+rmSync(packDir, { recursive: true, force: true });
+mkdirSync(packDir);
+const packed = JSON.parse(
+  execFileSync("pnpm", ["pack", "--json", "--pack-destination", packDir], { encoding: "utf8" }),
+);
+const tarball = packed.filename;
+
+const published = new Set(packed.files.map((file) => file.path));
+const problems = [];
+let maps = 0;
+for (const path of published) {
+  if (!path.endsWith(".js")) continue;
+  const mapPath = `${path}.map`;
+  if (!published.has(mapPath)) {
+    problems.push(`${path}: its source map ${mapPath} is not published`);
+    continue;
+  }
+  const map = JSON.parse(readFileSync(mapPath, "utf8"));
+  if (!Array.isArray(map.sourcesContent) || map.sourcesContent.length !== map.sources.length) {
+    problems.push(`${mapPath}: no sourcesContent (set inlineSources in tsconfig.base.json)`);
+  }
+  maps += 1;
+}
+if (problems.length > 0) {
+  console.error(`Source map problems:\n  ${problems.join("\n  ")}`);
+  process.exit(1);
+}
+console.log(`${maps} published .js files ship a source map with their sources`);
+
+step("api-extractor", ["run"]);
+step("publint", ["run", tarball, "--strict"]);
+step("attw", [tarball, "--quiet", ...attwProfile]);
+console.log(`checked ${packed.name} as packed: ${tarball}`);
