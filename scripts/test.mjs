@@ -16,6 +16,7 @@ const cores = availableParallelism();
 // unit tests and package checks keep 1.2-1.5 cores busy while they run; integration tests wait for
 // token lifetimes to pass and use about half a core. One task per core plus one keeps every core
 // busy while an integration test waits, without queueing CPU-bound tasks behind each other.
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: read by this script only, not by any cached task
 const concurrency = Number(process.env.TEST_CONCURRENCY) || cores + 1;
 
 function run(command, args) {

@@ -87,8 +87,12 @@ export async function runExample(emu: Emulator, main: URL, extra: NodeJS.Process
   // Asynchronous: the emulator runs in this process and must keep answering while the program runs.
   const { status, stdout, stderr } = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
     (resolve) => {
-      execFile(process.execPath, [fileURLToPath(main)], { env, encoding: "utf8", timeout: 150_000 }, (error, out, err) =>
-        resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout: out, stderr: err }),
+      execFile(
+        process.execPath,
+        [fileURLToPath(main)],
+        { env, encoding: "utf8", timeout: 150_000 },
+        (error, out, err) =>
+          resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout: out, stderr: err }),
       );
     },
   );
