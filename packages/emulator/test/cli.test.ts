@@ -32,7 +32,7 @@ function runCli(
   });
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+async function waitFor(check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error("timed out");

@@ -49,7 +49,8 @@ export async function waitForActiveQuery(emu: Emulator, user: string, query: str
   const watcher = client(emu, user, emu.issueToken(user));
   await watcher.connect();
   try {
-    for (let i = 0; i < 400; i++) {
+    const deadline = Date.now() + 60_000; // a ceiling against a hang, not a speed check
+    while (Date.now() < deadline) {
       const { rows } = await watcher.query<{ n: number }>(
         "select count(*)::int as n from pg_stat_activity where state = 'active' and query = $1 and pid <> pg_backend_pid()",
         [query],

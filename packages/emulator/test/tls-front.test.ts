@@ -1,6 +1,7 @@
 // The TLS front alone, in front of a stand-in backend that records what reaches it: the backend
 // connection is opened while the login is checked (so PostgreSQL's fork overlaps the check), and
 // a refused login closes it without sending a byte.
+import { EventEmitter, once } from "node:events";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -19,12 +20,16 @@ let backend: net.Server;
 const connections: BackendConnection[] = [];
 let front: TlsFront;
 const checks: Array<{ finishedAt: number }> = [];
+const accepted = new EventEmitter();
+/** A ceiling for waiting on an event: only a hang reaches it, however busy the machine. */
+const CEILING_MS = 60_000;
 
 beforeAll(async () => {
   certificates = await createCertificates();
   backend = net.createServer((socket) => {
     const record: BackendConnection = { acceptedAt: performance.now(), bytes: [], closed: false };
     connections.push(record);
+    accepted.emit("connection");
     socket.on("data", (chunk: Buffer) => {
       record.bytes.push(chunk);
       socket.destroy(); // a stand-in: it only records the startup message
@@ -38,7 +43,14 @@ beforeAll(async () => {
     cert: certificates.serverCert,
     backend: { host: "127.0.0.1", port: (backend.address() as net.AddressInfo).port },
     async authenticate(user, password) {
-      await sleep(50); // a slow check: the backend connection must not wait for it
+      // A check that ends only once the backend connection for this login is open: if the front
+      // waited for the check before connecting, this would wait out the ceiling and the first test
+      // would see the connection accepted after the check finished.
+      const mine = checks.length + 1;
+      const ceiling = AbortSignal.timeout(CEILING_MS);
+      while (connections.length < mine && !ceiling.aborted) {
+        await once(accepted, "connection", { signal: ceiling }).catch(() => undefined);
+      }
       checks.push({ finishedAt: performance.now() });
       return password === "right"
         ? { ok: true, roleName: user }
@@ -59,11 +71,12 @@ const clientFor = (password: string) =>
     database: "appdb",
     password,
     ssl: { ca: certificates.caCert, rejectUnauthorized: true },
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: CEILING_MS,
   });
 
 async function untilClosed(records: BackendConnection[]): Promise<boolean> {
-  for (let i = 0; i < 200 && records.some((r) => !r.closed); i++) await sleep(10);
+  const deadline = Date.now() + CEILING_MS;
+  while (Date.now() < deadline && records.some((r) => !r.closed)) await sleep(10);
   return records.every((r) => r.closed);
 }
 
@@ -75,7 +88,7 @@ describe("TLS front: the backend connection", () => {
     await client.connect().catch(() => undefined); // the stand-in closes after the startup message
     const opened = connections.slice(before);
     expect(opened).toHaveLength(1);
-    expect(opened[0]!.acceptedAt).toBeLessThan(checks.at(-1)!.finishedAt); // accepted while the check ran
+    expect(opened[0]!.acceptedAt).toBeLessThanOrEqual(checks.at(-1)!.finishedAt); // accepted while the check ran
     const startup = Buffer.concat(opened[0]!.bytes).toString("latin1");
     expect(startup).toContain("user\0alice\0");
     expect(startup).toContain("database\0appdb\0");
