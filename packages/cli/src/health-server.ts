@@ -65,7 +65,8 @@ export async function startHealthServer(proxy: AuthProxy, options: HealthServerO
       res.end(body);
     };
     const path = (req.url ?? "/").split("?")[0];
-    if (path === "/quitquitquit" && options.onQuitQuitQuit) {
+    if (path === "/quitquitquit") {
+      if (!options.onQuitQuitQuit) return send(404, "not served: start the proxy with --quitquitquit\n");
       // It stops the proxy: POST only (a GET from a crawler or a probe must not), and only from
       // this machine or pod, even when the probes are served on 0.0.0.0.
       if (req.method !== "POST") {
