@@ -353,6 +353,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     });
     if (startup.kind !== "startup") dropEarly();
     if (startup.kind === "refused") {
+      if (session.end?.reason === "drain") return; // closed by the shutdown, not refused
       ended(session, { reason: "refused", sqlstate: startup.code });
       metrics.loginFailures.inc({ code: startup.code, ...labels });
       logger.log("info", "client_refused", { server: server.name, sqlstate: startup.code, reason: startup.reason });
@@ -579,6 +580,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     );
     accepting = false;
     const closed = Promise.all(allNets().map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    logger.log("info", "stopped_accepting", { open: sessions.size });
     drainUntil = Math.min(drainUntil, Date.now() + drainMs);
     if (drainUntil === 0) drainUntil = Date.now() + drainMs;
     if (sessions.size > 0) logger.log("info", "draining", { open: sessions.size, maxWaitMs: drainMs });
@@ -587,6 +589,9 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       () => sessions.size === 0,
     );
     const forced = sessions.size;
+    // The listeners report closed before the last sockets' own close events (which log each
+    // connection's end): wait for those too.
+    const lastOnes = [...sessions].map((s) => new Promise<void>((resolve) => s.client.once("close", () => resolve())));
     for (const s of sessions) {
       ended(s, { reason: "drain" });
       if (s.phase === "relay") {
@@ -602,7 +607,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
         });
       }
     }
-    await closed;
+    await Promise.all([closed, ...lastOnes]);
     logger.log("info", "stopped", { forcedClosed: forced });
     return { forced };
   };
