@@ -4,7 +4,7 @@
  * DATABASE_URL pointing at it, forwards SIGTERM and SIGINT to it, stops the proxy when it ends
  * and exits with its exit code (128 + the signal's number when a signal ended it).
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
 import { commandHelp } from "./cli-help.js";
 import { resolveOptions } from "./cli-options.js";
@@ -27,6 +27,16 @@ export async function execCommand(args: string[], io: CliIo): Promise<number> {
       "exec needs the command to run after --, e.g. exec --host myserver... -- npx prisma migrate deploy",
     );
   }
+  // Take SIGTERM/SIGINT from the start: before the command runs a signal cancels it, after
+  // that it is forwarded (registered before spawning, so no signal falls between the two).
+  const signals: { child?: ChildProcess; before?: string; onForward?: (signal: string) => void } = {};
+  io.onStop((signal) => {
+    if (signals.child === undefined) signals.before ??= signal;
+    else if (signals.child.exitCode === null && signals.child.signalCode === null) {
+      signals.onForward?.(signal);
+      signals.child.kill(signal as NodeJS.Signals);
+    }
+  });
   const launched = await launchProxy(resolved, io, { command: "exec" });
   if (typeof launched === "number") return launched;
   const { proxy, health, logger, drainMs } = launched;
@@ -50,8 +60,12 @@ export async function execCommand(args: string[], io: CliIo): Promise<number> {
       ...(launched.localPassword !== undefined && { PGPASSWORD: launched.localPassword }),
       DATABASE_URL: databaseUrl(role, port, database, launched.localPassword),
     });
+    if (signals.before !== undefined) return 128 + (constants.signals[signals.before as NodeJS.Signals] ?? 0);
     logger.log("info", "exec", { command: command[0], server: listener.server, port, role });
-    return await runChild(command, env, io, (signal) => logger.log("info", "exec_signal", { signal }));
+    signals.onForward = (signal) => logger.log("info", "exec_signal", { signal });
+    return await runChild(command, env, io, (child) => {
+      signals.child = child;
+    });
   } finally {
     await proxy.close({ drainMs });
     await health?.close();
@@ -68,23 +82,16 @@ function runChild(
   command: string[],
   env: Record<string, string | undefined>,
   io: CliIo,
-  onSignal: (signal: string) => void,
+  onSpawn: (child: ChildProcess) => void,
 ): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command[0]!, command.slice(1), { stdio: "inherit", env });
-    let exited = false;
-    io.onStop((signal) => {
-      if (exited) return;
-      onSignal(signal);
-      child.kill(signal as NodeJS.Signals);
-    });
+    onSpawn(child);
     child.once("error", (error: NodeJS.ErrnoException) => {
-      exited = true;
       io.stderr(`azure-postgresql-auth exec: cannot run ${command[0]} (${error.code ?? error.message})\n`);
       resolve(error.code === "ENOENT" ? 127 : 126);
     });
     child.once("exit", (code, signal) => {
-      exited = true;
       resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
     });
   });
