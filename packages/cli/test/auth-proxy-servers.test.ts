@@ -28,7 +28,10 @@ function recordingCredential() {
 
 function collectingLogger() {
   const lines: Array<{ level: ProxyLogLevel; event: string; fields: Record<string, unknown> }> = [];
-  return { lines, logger: { log: (level: ProxyLogLevel, event: string, fields = {}) => lines.push({ level, event, fields }) } };
+  return {
+    lines,
+    logger: { log: (level: ProxyLogLevel, event: string, fields = {}) => lines.push({ level, event, fields }) },
+  };
 }
 
 async function closedPort(): Promise<number> {
@@ -110,7 +113,14 @@ describe("one connection_closed line per connection", () => {
     const { credential } = recordingCredential();
     const { lines, logger } = collectingLogger();
     const port = await closedPort();
-    proxy = await startAuthProxy({ host: "127.0.0.1", port, listen: { port: 0 }, credential, logger, connectTimeoutMs: 2000 });
+    proxy = await startAuthProxy({
+      host: "127.0.0.1",
+      port,
+      listen: { port: 0 },
+      credential,
+      logger,
+      connectTimeoutMs: 2000,
+    });
     await login(proxy.tcp!.port);
     // An empty connection that the client closes itself.
     await new Promise<void>((resolve) => {
@@ -146,7 +156,9 @@ describe("listening beyond loopback", () => {
     });
     const warning = warned.lines.find((l) => l.event === "listening_beyond_loopback");
     expect(warning?.level).toBe("warn");
-    expect(String(warning?.fields.risk)).toMatch(/anyone who can reach 0\.0\.0\.0:\d+ is logged in to a\.postgres\.database\.azure\.com:5432 as this proxy's Entra identity/);
+    expect(String(warning?.fields.risk)).toMatch(
+      /anyone who can reach 0\.0\.0\.0:\d+ is logged in to a\.postgres\.database\.azure\.com:5432 as this proxy's Entra identity/,
+    );
     expect(String(warning?.fields.fix)).toMatch(/--local-password-file/);
     await proxy.close();
 

@@ -1,8 +1,9 @@
 // Where a command's values come from: the flag, else AZURE_POSTGRESQL_AUTH_<FLAG>, else the
 // config file (JSON, YAML, TOML), and the mistakes each source can make.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { commandHelp } from "../src/cli-help.js";
 import { CLI_OPTIONS, type CommandName, envName, optionsOf, resolveOptions } from "../src/cli-options.js";
@@ -76,7 +77,9 @@ describe("config file, environment and flags", () => {
   it("an unknown key in the file is refused, naming the key and the file", () => {
     const path = file("typo.toml", "max-conections = 5\n");
     expect(() => resolveOptions("proxy", ["--config-file", path], {})).toThrow(UsageError);
-    expect(() => resolveOptions("proxy", ["--config-file", path], {})).toThrow(/unknown key "max-conections".*typo\.toml/);
+    expect(() => resolveOptions("proxy", ["--config-file", path], {})).toThrow(
+      /unknown key "max-conections".*typo\.toml/,
+    );
   });
 
   it("a key of another command is ignored (one file for proxy, wait and shutdown)", () => {
@@ -92,8 +95,12 @@ describe("config file, environment and flags", () => {
     );
     expect(() => resolveOptions("proxy", ["--config-file", file("bad.yaml", "a: [1\n")], {})).toThrow(/not valid YAML/);
     expect(() => resolveOptions("proxy", ["--config-file", file("bad.toml", "a = \n")], {})).toThrow(/not valid TOML/);
-    expect(() => resolveOptions("proxy", ["--config-file", file("x.ini", "a=1")], {})).toThrow(/\.json, \.yaml, \.yml or \.toml/);
-    expect(() => resolveOptions("proxy", ["--config-file", join(dir, "none.json")], {})).toThrow(/cannot read .*ENOENT/);
+    expect(() => resolveOptions("proxy", ["--config-file", file("x.ini", "a=1")], {})).toThrow(
+      /\.json, \.yaml, \.yml or \.toml/,
+    );
+    expect(() => resolveOptions("proxy", ["--config-file", join(dir, "none.json")], {})).toThrow(
+      /cannot read .*ENOENT/,
+    );
   });
 
   it("servers: positional arguments, else AZURE_POSTGRESQL_AUTH_SERVERS, else the file's list (strings or tables)", () => {
@@ -108,7 +115,9 @@ describe("config file, environment and flags", () => {
         { host: "b.postgres.database.usgovcloudapi.net", port: 6432, database: "reports" },
       ],
     });
-    const env = { AZURE_POSTGRESQL_AUTH_SERVERS: "c.postgres.database.azure.com  d.postgres.database.azure.com?port=6432" };
+    const env = {
+      AZURE_POSTGRESQL_AUTH_SERVERS: "c.postgres.database.azure.com  d.postgres.database.azure.com?port=6432",
+    };
     expect(resolveOptions("proxy", ["--config-file", path], env).servers?.specs.map((s) => s.host)).toEqual([
       "c.postgres.database.azure.com",
       "d.postgres.database.azure.com",
@@ -138,5 +147,18 @@ describe("help", () => {
 
   it("every flag belongs to at least one command", () => {
     for (const o of CLI_OPTIONS) expect(Object.keys(o.commands).length, o.name).toBeGreaterThan(0);
+  });
+});
+
+describe("README", () => {
+  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
+  it("documents every flag with its environment variable, and every command", () => {
+    for (const o of CLI_OPTIONS) {
+      expect(readme, `--${o.name}`).toMatch(new RegExp(`--${o.name}(?![\\w-])`));
+      expect(readme, envName(o.name)).toMatch(new RegExp(`${envName(o.name)}(?!\\w)`));
+    }
+    for (const command of ["proxy", "exec", "wait", "shutdown", "token", "whoami", "check"]) {
+      expect(readme, command).toMatch(new RegExp(`^## ${command}$`, "m"));
+    }
   });
 });

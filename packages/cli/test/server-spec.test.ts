@@ -31,10 +31,10 @@ describe("SERVER arguments", () => {
 
 describe("defaults from the global flags", () => {
   it("listen ports count up from --listen-port (default 5432); a server's own listen-port is kept", () => {
-    const servers = toProxyServers(
-      [{ host: "a" }, { host: "b", listenPort: 9000 }, { host: "c" }],
-      { port: 6432, database: "app" },
-    );
+    const servers = toProxyServers([{ host: "a" }, { host: "b", listenPort: 9000 }, { host: "c" }], {
+      port: 6432,
+      database: "app",
+    });
     expect(servers).toEqual([
       { host: "a", port: 6432, listen: { port: 5432 }, database: "app" },
       { host: "b", port: 6432, listen: { port: 9000 }, database: "app" },

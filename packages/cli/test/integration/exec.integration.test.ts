@@ -43,10 +43,23 @@ function exec(args: string[], extraEnv: Record<string, string> = {}) {
 
 describe("exec", () => {
   it("psql runs with PGHOST, PGPORT, PGUSER (from the token), PGDATABASE and PGSSLMODE set, and no password", async () => {
-    const r = await exec([...server(), "--dbname", "appdb", "--", "psql", "-X", "-At", "-c", "select current_user || ' ' || current_database()"], {
-      PGPASSWORD: "a password meant for somewhere else",
-      PGHOST: "elsewhere.example",
-    });
+    const r = await exec(
+      [
+        ...server(),
+        "--dbname",
+        "appdb",
+        "--",
+        "psql",
+        "-X",
+        "-At",
+        "-c",
+        "select current_user || ' ' || current_database()",
+      ],
+      {
+        PGPASSWORD: "a password meant for somewhere else",
+        PGHOST: "elsewhere.example",
+      },
+    );
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe(`${mi().roleName} appdb`);
     expect(r.code).toBe(0);
@@ -60,6 +73,7 @@ describe("exec", () => {
       "--",
       "sh",
       "-c",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
       'echo "$PGHOST|$PGPORT|$PGUSER|$PGDATABASE|$PGSSLMODE|${PGPASSWORD-unset}|$DATABASE_URL"',
     ]);
     const [host, port, user, database, sslmode, password, url] = r.stdout.trim().split("|");
@@ -93,7 +107,18 @@ describe("exec", () => {
 
   it("exits with the command's exit code", async () => {
     expect((await exec([...server(), "--", "sh", "-c", "exit 7"])).code).toBe(7);
-    const failing = await exec([...server(), "--dbname", "appdb", "--", "psql", "-X", "-v", "ON_ERROR_STOP=1", "-c", "select 1/0"]);
+    const failing = await exec([
+      ...server(),
+      "--dbname",
+      "appdb",
+      "--",
+      "psql",
+      "-X",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      "select 1/0",
+    ]);
     expect(failing.code).toBe(1); // psql -c: 1 when the command failed
     expect(failing.stderr).toMatch(/division by zero/);
     const missing = await exec([...server(), "--", "no-such-command-azpg"]);
@@ -120,7 +145,15 @@ describe("exec", () => {
   it("SIGTERM is forwarded to the command, whose exit code exec returns", async () => {
     const child: ChildProcess = spawn(
       process.execPath,
-      [CLI, "exec", ...server(), "--", "sh", "-c", 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done'],
+      [
+        CLI,
+        "exec",
+        ...server(),
+        "--",
+        "sh",
+        "-c",
+        'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done',
+      ],
       { env: managedIdentityEnv(emu), stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
@@ -132,7 +165,9 @@ describe("exec", () => {
     );
     let err = "";
     child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal as unknown as number))));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code, signal) => resolve(code ?? (signal as unknown as number))),
+    );
     child.kill("SIGTERM");
     expect(await exited, err + out).toBe(42);
     expect(out).toContain("got-term");

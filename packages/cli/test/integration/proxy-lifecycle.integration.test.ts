@@ -7,7 +7,13 @@ import net from "node:net";
 import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseErrorFields, SSL_REQUEST_CODE, GSSENC_REQUEST_CODE, splitMessages, startupMessage } from "../../src/wire-protocol.js";
+import {
+  GSSENC_REQUEST_CODE,
+  parseErrorFields,
+  SSL_REQUEST_CODE,
+  splitMessages,
+  startupMessage,
+} from "../../src/wire-protocol.js";
 import { CLI, containsJwt, managedIdentityEnv, spawnCli, startProxyProcess } from "./proxy-process.js";
 
 let emu: Emulator;
@@ -30,7 +36,13 @@ function psql(port: number, extra: string, env: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
     execFile(
       "psql",
-      [`host=127.0.0.1 port=${port} dbname=appdb user=${mi().roleName} ${extra}`, "-X", "-At", "-c", "select current_user"],
+      [
+        `host=127.0.0.1 port=${port} dbname=appdb user=${mi().roleName} ${extra}`,
+        "-X",
+        "-At",
+        "-c",
+        "select current_user",
+      ],
       { env: { PATH: process.env.PATH ?? "", ...env } },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
@@ -48,11 +60,16 @@ async function freePort(): Promise<number> {
 }
 function int32(...values: number[]): Buffer {
   const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
+  values.forEach((v, i) => {
+    b.writeUInt32BE(v >>> 0, i * 4);
+  });
   return b;
 }
 /** Sends an encryption request, then (after its answer) a startup; returns the answer byte and the error. */
-function encryptionThenStartup(port: number, code: number): Promise<{ answer: string; error?: ReturnType<typeof parseErrorFields> }> {
+function encryptionThenStartup(
+  port: number,
+  code: number,
+): Promise<{ answer: string; error?: ReturnType<typeof parseErrorFields> }> {
   return new Promise((resolve, reject) => {
     let buffer: Buffer = Buffer.alloc(0);
     let answer = "";
@@ -61,7 +78,12 @@ function encryptionThenStartup(port: number, code: number): Promise<{ answer: st
       if (answer === "") {
         answer = String.fromCharCode(chunk[0]!);
         chunk = chunk.subarray(1);
-        socket.write(startupMessage([["user", mi().roleName], ["database", "appdb"]]));
+        socket.write(
+          startupMessage([
+            ["user", mi().roleName],
+            ["database", "appdb"],
+          ]),
+        );
       }
       buffer = Buffer.concat([buffer, chunk]);
     });
@@ -98,7 +120,11 @@ describe("clients see the proxy's refusal with every sslmode short of require", 
   });
 
   it("a wrong local password and a missing token reach psql with sslmode=prefer", async () => {
-    const guarded = await startProxyProcess(emu, [], managedIdentityEnv(emu, { AZURE_POSTGRESQL_AUTH_LOCAL_PASSWORD: "s3cret" }));
+    const guarded = await startProxyProcess(
+      emu,
+      [],
+      managedIdentityEnv(emu, { AZURE_POSTGRESQL_AUTH_LOCAL_PASSWORD: "s3cret" }),
+    );
     const broken = await startProxyProcess(emu, [], managedIdentityEnv(emu, { IDENTITY_HEADER: "wrong-secret" }));
     try {
       const wrong = await psql(guarded.port, "sslmode=prefer", { PGPASSWORD: "guess" });
@@ -126,9 +152,15 @@ describe("clients see the proxy's refusal with every sslmode short of require", 
     const bytes = Buffer.concat(received);
     expect(bytes.subarray(0, 1).toString()).toBe("N");
     const error = splitMessages(bytes.subarray(1)).messages.find((m) => m.type === "E");
-    expect(parseErrorFields(error!.body)).toMatchObject({ code: "57P01", message: expect.stringMatching(/shutting down/) });
+    expect(parseErrorFields(error!.body)).toMatchObject({
+      code: "57P01",
+      message: expect.stringMatching(/shutting down/),
+    });
     expect(await proxy.exited).toBe(0); // one connection closed, but --exit-zero-on-sigterm
-    expect(proxy.logs.find((l) => l.event === "connection_closed"), proxy.output()).toMatchObject({ reason: "drain" });
+    expect(
+      proxy.logs.find((l) => l.event === "connection_closed"),
+      proxy.output(),
+    ).toMatchObject({ reason: "drain" });
   });
 });
 
@@ -189,7 +221,14 @@ describe("wait and shutdown (Kubernetes Job sidecar)", () => {
 
 describe("--min-sigterm-delay", () => {
   it("after SIGTERM the proxy still accepts (readiness 503); a second SIGTERM stops accepting at once", async () => {
-    const proxy = await startProxyProcess(emu, ["--http-port", "0", "--min-sigterm-delay", "600", "--max-sigterm-delay", "10"]);
+    const proxy = await startProxyProcess(emu, [
+      "--http-port",
+      "0",
+      "--min-sigterm-delay",
+      "600",
+      "--max-sigterm-delay",
+      "10",
+    ]);
     proxy.child.kill("SIGTERM");
     await proxy.waitForLog((l) => l.event === "shutdown");
     expect((await fetch(`http://127.0.0.1:${proxy.httpPort}/readiness`)).status).toBe(503);
@@ -218,7 +257,21 @@ describe("--run-connection-test", () => {
 
   it("a refused login ends the proxy with check's exit code (14) and fix", async () => {
     const proxy = spawnCli(
-      ["proxy", "--host", emu.host, "--port", String(emu.port), "--ca", emu.caFile, "--listen-port", "0", "--json-logs", "--run-connection-test", "--username", "nobody"],
+      [
+        "proxy",
+        "--host",
+        emu.host,
+        "--port",
+        String(emu.port),
+        "--ca",
+        emu.caFile,
+        "--listen-port",
+        "0",
+        "--json-logs",
+        "--run-connection-test",
+        "--username",
+        "nobody",
+      ],
       managedIdentityEnv(emu),
     );
     expect(await proxy.exited).toBe(14);

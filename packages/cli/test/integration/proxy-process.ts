@@ -75,7 +75,9 @@ export function spawnCli(args: string[], env: Record<string, string>): CliProces
     if (found) return Promise.resolve(found);
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       waiters.push({ predicate, resolve });
-      void exited.then((code) => reject(new Error(`the process exited with ${code} before the expected log line:\n${text}`)));
+      void exited.then((code) =>
+        reject(new Error(`the process exited with ${code} before the expected log line:\n${text}`)),
+      );
     });
   };
   return {
@@ -97,7 +99,19 @@ export async function startProxyProcess(
   env: Record<string, string> = managedIdentityEnv(emu),
 ): Promise<ProxyProcess> {
   const cli = spawnCli(
-    ["proxy", "--host", emu.host, "--port", String(emu.port), "--ca", emu.caFile, "--listen-port", "0", "--json-logs", ...args],
+    [
+      "proxy",
+      "--host",
+      emu.host,
+      "--port",
+      String(emu.port),
+      "--ca",
+      emu.caFile,
+      "--listen-port",
+      "0",
+      "--json-logs",
+      ...args,
+    ],
     env,
   );
   const listening = await cli.waitForLog((l) => l.event === "listening");

@@ -41,12 +41,19 @@ beforeAll(async () => {
     ].join("\n"),
   );
   // The environment gives the listen port (0: a free one each); the file the rest.
-  proxy = spawnCli(["proxy", "--config-file", config], managedIdentityEnv(emu, { AZURE_POSTGRESQL_AUTH_LISTEN_PORT: "0" }));
+  proxy = spawnCli(
+    ["proxy", "--config-file", config],
+    managedIdentityEnv(emu, { AZURE_POSTGRESQL_AUTH_LISTEN_PORT: "0" }),
+  );
   for (const host of ["localhost", "127.0.0.1"]) {
     const line = await proxy.waitForLog((l) => l.event === "listening" && l.server === `${host}:${emu.port}`);
     listeners.set(host, Number(String(line.tcp).split(":").pop()));
   }
-  httpPort = Number(String((await proxy.waitForLog((l) => l.event === "http_listening")).address).split(":").pop());
+  httpPort = Number(
+    String((await proxy.waitForLog((l) => l.event === "http_listening")).address)
+      .split(":")
+      .pop(),
+  );
 });
 afterAll(async () => {
   await proxy?.stop();
@@ -94,9 +101,9 @@ describe("several servers in one proxy", () => {
     expect(await psql(listeners.get("localhost")!, "appdb", "select current_user || ' ' || current_database()")).toBe(
       `${mi().roleName} appdb`,
     );
-    expect(await psql(listeners.get("127.0.0.1")!, "postgres", "select current_user || ' ' || current_database()")).toBe(
-      `${mi().roleName} postgres`,
-    );
+    expect(
+      await psql(listeners.get("127.0.0.1")!, "postgres", "select current_user || ' ' || current_database()"),
+    ).toBe(`${mi().roleName} postgres`);
   });
 
   it("a client that names no database gets its server's database=", async () => {
@@ -128,7 +135,9 @@ describe("several servers in one proxy", () => {
   });
 
   it("one connection_closed line per connection: server, client, role, database, duration, bytes, reason", async () => {
-    await proxy.waitForLog((l) => l.event === "connection_closed" && l.server === `localhost:${emu.port}` && l.database === "appdb");
+    await proxy.waitForLog(
+      (l) => l.event === "connection_closed" && l.server === `localhost:${emu.port}` && l.database === "appdb",
+    );
     const closed = proxy.logs.filter((l) => l.event === "connection_closed");
     expect(closed.length).toBeGreaterThanOrEqual(104);
     const first = closed.find((l) => l.server === `localhost:${emu.port}`)!;
