@@ -356,7 +356,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       if (session.end?.reason === "drain") return; // closed by the shutdown, not refused
       ended(session, { reason: "refused", sqlstate: startup.code });
       metrics.loginFailures.inc({ code: startup.code, ...labels });
-      logger.log("info", "client_refused", { server: server.name, sqlstate: startup.code, reason: startup.reason });
+      logger.log("info", "client_refused", { server: server.name, sqlstate: startup.code, error: startup.reason });
       return;
     }
     if (startup.kind === "cancel") {
@@ -581,8 +581,8 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     accepting = false;
     const closed = Promise.all(allNets().map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     logger.log("info", "stopped_accepting", { open: sessions.size });
-    drainUntil = Math.min(drainUntil, Date.now() + drainMs);
-    if (drainUntil === 0) drainUntil = Date.now() + drainMs;
+    // A second close during the accept period may already have set an earlier end.
+    drainUntil = drainUntil === 0 ? Date.now() + drainMs : Math.min(drainUntil, Date.now() + drainMs);
     if (sessions.size > 0) logger.log("info", "draining", { open: sessions.size, maxWaitMs: drainMs });
     await waitUntil(
       () => drainUntil,

@@ -144,6 +144,9 @@ export async function launchProxy(
   }
 
   if (v["run-connection-test"] === true) {
+    // The proxy's own token source asks first (its credential calls are the ones /metrics
+    // counts); the test then finds the token in the shared cache. A failure shows in the test.
+    await proxy.checkToken().catch(() => undefined);
     for (const server of proxy.servers) {
       const result = await checkConnection({
         host: server.host,

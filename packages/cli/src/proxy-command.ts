@@ -50,11 +50,11 @@ export async function proxyCommand(args: string[], io: CliIo): Promise<number> {
   const reason = stopRequests[0] ?? (await new Promise<string>((resolve) => (requested = (r: string) => resolve(r))));
   // Any further request (a second Ctrl+C) stops at once: no more accepting, no more waiting.
   requested = (again) => {
-    logger.log("info", "shutdown_now", { signal: again, open: proxy.openConnections });
+    logger.log("info", "shutdown_now", { reason: again, open: proxy.openConnections });
     void proxy.close({ drainMs: 0, acceptMs: 0 });
   };
   logger.log("info", "shutdown", {
-    signal: reason,
+    reason,
     open: proxy.openConnections,
     minSigtermDelayMs: acceptMs,
     maxSigtermDelayMs: drainMs,

@@ -194,7 +194,7 @@ describe("wait and shutdown (Kubernetes Job sidecar)", () => {
     const result = await cli(["shutdown"], env);
     expect(result.code).toBe(0);
     expect(await proxy.exited).toBe(0);
-    expect(proxy.logs.find((l) => l.event === "shutdown")).toMatchObject({ signal: "quitquitquit" });
+    expect(proxy.logs.find((l) => l.event === "shutdown")).toMatchObject({ reason: "quitquitquit" });
     expect(proxy.logs.find((l) => l.event === "stopped")).toMatchObject({ forcedClosed: 1 });
   });
 
