@@ -120,6 +120,27 @@ describe("several servers in one proxy", () => {
     expect(stdout).toMatch(/number of failed transactions: 0/);
   });
 
+  it("a session the server ends is logged with reason server_closed", async () => {
+    const port = listeners.get("localhost")!;
+    const ended = await run(
+      "psql",
+      [
+        `host=127.0.0.1 port=${port} dbname=appdb user=${mi().roleName} sslmode=disable application_name=ended-by-server`,
+        "-X",
+        "-At",
+        "-c",
+        "select pg_terminate_backend(pg_backend_pid())",
+      ],
+      { env: clean },
+    ).then(
+      () => "no error",
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(ended).toMatch(/terminating connection due to administrator command/);
+    const line = await proxy.waitForLog((l) => l.event === "connection_closed" && l.reason === "server_closed");
+    expect(line).toMatchObject({ server: `localhost:${emu.port}`, role: mi().roleName, database: "appdb" });
+  });
+
   it("the servers of one cloud share one token", () => {
     expect(emu.stats().tokenRequests.byPrincipal[mi().name]).toBe(1);
     expect(emu.stats().logins.refused).toBe(0);
@@ -129,7 +150,7 @@ describe("several servers in one proxy", () => {
     const lines = (await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()).split("\n");
     const total = (server: string) =>
       Number(lines.find((l) => l.startsWith(`azure_pg_proxy_connections_total{server="${server}"}`))?.split(" ")[1]);
-    expect(total(`localhost:${emu.port}`)).toBe(2); // psql and the raw client
+    expect(total(`localhost:${emu.port}`)).toBe(3); // psql, the raw client, the session the server ended
     expect(total(`127.0.0.1:${emu.port}`)).toBeGreaterThanOrEqual(2 + 100); // psql, raw, pgbench -i and 100 transactions
     expect(lines).toContain("azure_pg_proxy_token_requests_total 1");
   });
@@ -151,7 +172,7 @@ describe("several servers in one proxy", () => {
     expect(first.bytesFromClient).toBeGreaterThan(0);
     expect(first.bytesToClient).toBeGreaterThan(0);
     expect(typeof first.durationMs).toBe("number");
-    expect(closed.every((l) => l.reason === "client_closed")).toBe(true);
+    expect(closed.filter((l) => l.reason !== "client_closed").map((l) => l.reason)).toEqual(["server_closed"]);
     expect(containsJwt(proxy.output())).toBe(false);
   });
 });
