@@ -6,6 +6,7 @@ import {
   createEntraTokenSource,
   EntraAuthError,
   type GetEntraTokenPasswordOptions,
+  isLoopbackHost,
   redactTokens,
   resolveRoleName,
 } from "@azure/postgresql-auth-core";
@@ -17,7 +18,32 @@ import { connectUpstreamTls, loginUpstream, UpstreamConnectError, type UpstreamT
 import { negotiateProtocolVersion } from "./wire-protocol.js";
 
 /**
- * Options of {@link startAuthProxy}.
+ * One Azure server the proxy serves, with its own listener. See {@link AuthProxyOptions.servers}.
+ *
+ * @example
+ * ```ts
+ * import type { AuthProxyServer } from "@azure/postgresql-auth-cli";
+ * const reporting: AuthProxyServer = { host: "reporting.postgres.database.azure.com", listen: { port: 5433 }, database: "reports" };
+ * ```
+ */
+export interface AuthProxyServer {
+  /** The Azure server's host name; also selects the cloud (token scope) for this server. */
+  host: string;
+  /** The server's port. Default 5432 (6432 is Azure's built-in PgBouncer). */
+  port?: number;
+  /**
+   * Where to listen for this server's clients: a TCP `port` (0 picks one) on `address` (default
+   * `127.0.0.1`) and/or a Unix socket path (created owner-only, mode 0600). Default: TCP port
+   * 5432 on 127.0.0.1.
+   */
+  listen?: { address?: string; port?: number; unixSocket?: string };
+  /** The database a client gets when its startup message names none. */
+  database?: string;
+}
+
+/**
+ * Options of {@link startAuthProxy}. Give one server with `host` (and `port`, `listen`), or
+ * several with `servers`.
  *
  * @example
  * ```ts
@@ -27,17 +53,22 @@ import { negotiateProtocolVersion } from "./wire-protocol.js";
  * ```
  */
 export interface AuthProxyOptions {
-  /** The Azure server's host name; also selects the cloud (token scope). */
-  host: string;
-  /** The server's port. Default 5432. */
+  /** The Azure server's host name (one server); also selects the cloud (token scope). */
+  host?: string;
+  /** The server's port (with `host`). Default 5432. */
   port?: number;
-  /** CA certificates (PEM) to verify the server with instead of Node's CAs. The certificate is always verified. */
+  /**
+   * Several servers in one proxy, each with its own listener (instead of `host`, `port` and
+   * `listen`). Servers of one cloud share one cached token.
+   */
+  servers?: AuthProxyServer[];
+  /** CA certificates (PEM) to verify the servers with instead of Node's CAs. The certificate is always verified. */
   ca?: string | Buffer;
   /** Where the tokens come from, e.g. `new DefaultAzureCredential()`. */
   credential: TokenCredential;
   /**
-   * Where to listen: a TCP `port` (0 picks one) on `address` (default `127.0.0.1`) and/or a Unix
-   * socket path (created owner-only, mode 0600). Default: TCP port 5432 on 127.0.0.1.
+   * Where to listen (with `host`): a TCP `port` (0 picks one) on `address` (default `127.0.0.1`)
+   * and/or a Unix socket path (created owner-only, mode 0600). Default: TCP port 5432 on 127.0.0.1.
    */
   listen?: { address?: string; port?: number; unixSocket?: string };
   /** Always log in as this role, whatever user name the client sends. */
@@ -46,7 +77,7 @@ export interface AuthProxyOptions {
   roleFromToken?: boolean;
   /** Clients must send this password to the proxy (it is checked locally, never sent upstream). */
   localPassword?: string;
-  /** Refuse clients beyond this many open connections (SQLSTATE 53300). Default: no limit. */
+  /** Refuse clients beyond this many open connections, all servers together (SQLSTATE 53300). Default: no limit. */
   maxConnections?: number;
   /** A client must finish its startup (and local password) within this time. Default 30000 ms. */
   startupTimeoutMs?: number;
@@ -54,8 +85,35 @@ export interface AuthProxyOptions {
   connectTimeoutMs?: number;
   /** Token options (scope, tenantId, cache, timeoutMs) as for the adapters. */
   tokenOptions?: Omit<GetEntraTokenPasswordOptions, "host">;
+  /** Receives the proxy's log events (one `connection_closed` line per connection, among others). */
   logger?: ProxyLogger;
+  /** The metrics to count into. Default: a new {@link createProxyMetrics}. */
   metrics?: ProxyMetrics;
+}
+
+/**
+ * What one server of a running proxy listens on. See {@link AuthProxy.servers}.
+ *
+ * @example
+ * ```ts
+ * import type { AuthProxy } from "@azure/postgresql-auth-cli";
+ * declare const proxy: AuthProxy;
+ * for (const s of proxy.servers) console.log(s.server, s.tcp?.port, s.unixSocket);
+ * ```
+ */
+export interface AuthProxyListener {
+  /** `host:port` of the Azure server, as in log lines and the metrics' `server` label. */
+  readonly server: string;
+  /** The Azure server's host name. */
+  readonly host: string;
+  /** The Azure server's port. */
+  readonly port: number;
+  /** The TCP address actually bound, if any. */
+  readonly tcp?: { address: string; port: number };
+  /** The Unix socket path, if any. */
+  readonly unixSocket?: string;
+  /** The database given for this server, if any. */
+  readonly database?: string;
 }
 
 /**
@@ -69,28 +127,59 @@ export interface AuthProxyOptions {
  * ```
  */
 export interface AuthProxy {
-  /** The TCP address actually bound, if any. */
+  /** The TCP address actually bound for the first server, if any. */
   readonly tcp?: { address: string; port: number };
-  /** The Unix socket path, if any. */
+  /** The Unix socket path of the first server, if any. */
   readonly unixSocket?: string;
+  /** Every server with what it listens on, in the order given. */
+  readonly servers: readonly AuthProxyListener[];
+  /** The metrics the proxy counts into. */
   readonly metrics: ProxyMetrics;
   /** Client connections open now (in startup or relaying). */
   readonly openConnections: number;
   /** True from {@link AuthProxy.close} on. */
   readonly draining: boolean;
-  /** Gets a token from the shared cache (cheap when cached); rejects with an {@link EntraAuthError}. */
+  /** Gets a token for every server from the shared cache (cheap when cached); rejects with an {@link EntraAuthError}. */
   checkToken(): Promise<void>;
   /**
-   * Stops accepting, waits up to `drainMs` (default 0) for open connections to finish, then
-   * closes the rest. Resolves with how many had to be closed.
+   * The role the proxy logs a client in as when the client sends `user` (default: none, so the
+   * role comes from `username` or the token), for the server with host `host` (default: the first).
    */
-  close(options?: { drainMs?: number }): Promise<{ forced: number }>;
+  roleFor(user?: string, host?: string): Promise<string>;
+  /**
+   * Shuts down: keeps accepting new clients for `acceptMs` (default 0; `/readiness` already
+   * answers 503), then stops accepting, waits up to `drainMs` (default 0) for open connections to
+   * finish, then closes the rest. Resolves with how many had to be closed. A second call while
+   * closing cuts the remaining waits down to its own values.
+   */
+  close(options?: { drainMs?: number; acceptMs?: number }): Promise<{ forced: number }>;
+}
+
+/** Why a client connection ended, as its `connection_closed` log line says. */
+type EndReason = "client_closed" | "server_closed" | "error" | "refused" | "drain" | "cancel_request";
+
+interface ServerState {
+  name: string;
+  target: UpstreamTarget;
+  database?: string | undefined;
+  listen: { address?: string; port?: number; unixSocket?: string };
+  tcp?: { address: string; port: number };
+  nets: net.Server[];
 }
 
 interface Session {
   client: net.Socket;
+  server: ServerState;
+  /** The client's address when it connected (`unix` for a Unix socket). */
+  peer: string;
+  startedAt: number;
+  phase: "startup" | "login" | "relay";
   upstream?: TLSSocket;
   cancelKey?: string;
+  role?: string;
+  database?: string;
+  /** The first cause of the end wins. */
+  end?: { reason: EndReason; sqlstate?: string; code?: string; side?: "client" | "server" };
 }
 
 const quietLogger: ProxyLogger = { log() {} };
@@ -98,7 +187,8 @@ const quietLogger: ProxyLogger = { log() {} };
 /**
  * Starts the local auth proxy: PostgreSQL clients connect without TLS on loopback and without a
  * token; the proxy logs each one in to the Azure server over verified TLS with a cached Entra
- * token, then relays the bytes both ways.
+ * token, then relays the bytes both ways. Logs one `connection_closed` line per connection (who,
+ * which server, how long, bytes each way, and why it ended).
  *
  * @example
  * ```ts
@@ -116,17 +206,28 @@ const quietLogger: ProxyLogger = { log() {} };
 export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthProxy> {
   const logger = options.logger ?? quietLogger;
   const metrics = options.metrics ?? createProxyMetrics();
-  const target: UpstreamTarget = { host: options.host, port: options.port ?? 5432, ca: options.ca };
+  const servers: ServerState[] = serverList(options).map((s) => {
+    const target: UpstreamTarget = { host: s.host, port: s.port ?? 5432, ca: options.ca };
+    return {
+      name: `${target.host}:${target.port}`,
+      target,
+      database: s.database,
+      listen: s.listen ?? { port: 5432 },
+      nets: [],
+    };
+  });
   const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
   const userTokenEvent = options.tokenOptions?.onTokenEvent;
+  // One token source for every server: the host of each call picks the scope, and core's shared
+  // cache keeps one token per credential and scope, so servers of one cloud share it.
   const tokenSource = createEntraTokenSource(options.credential, {
     ...options.tokenOptions,
-    host: options.host,
     onTokenEvent: (event) => {
       if (event.type === "credentialCall") metrics.tokenRequests.inc();
       if (event.type === "refreshFailed") {
         logger.log("warn", "token_refresh_failed", {
+          scope: event.scopes.join(" "),
           error: redactTokens(event.error.message),
           retryInMs: event.retryInMs,
         });
@@ -136,51 +237,110 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
   });
   const sessions = new Set<Session>();
   /** BackendKeyData of open upstream sessions (passed to clients unchanged) → the server that owns it. */
-  const cancelTargets = new Map<string, UpstreamTarget>();
+  const cancelTargets = new Map<string, ServerState>();
   let draining = false;
-  let closedFromClient = 0;
-  let closedToClient = 0;
-  metrics.setOpenBytesReader(() => {
-    let fromClient = closedFromClient;
-    let toClient = closedToClient;
+  let accepting = true;
+  metrics.setOpenBytesReader(function* () {
     for (const s of sessions) {
-      fromClient += s.client.bytesRead;
-      toClient += s.client.bytesWritten;
+      yield { server: s.server.name, fromClient: s.client.bytesRead, toClient: s.client.bytesWritten };
     }
-    return { fromClient, toClient };
   });
 
-  const getToken = async (): Promise<string> => (await tokenSource.getAccessToken({ host: options.host })).token;
+  const getToken = async (server: ServerState): Promise<string> =>
+    (await tokenSource.getAccessToken({ host: server.target.host })).token;
 
-  const handle = async (client: net.Socket): Promise<void> => {
-    const session: Session = { client };
+  const chooseRole = (token: string, clientUser: string): { role: string; roleSource: string } => {
+    let role: string;
+    let roleSource: string;
+    if (options.username) {
+      role = options.username;
+      roleSource = "the proxy's --username";
+    } else if (clientUser && !options.roleFromToken) {
+      role = clientUser;
+      roleSource = "the client's user name";
+    } else {
+      const resolved = resolveRoleName(token, {});
+      role = resolved.roleName;
+      roleSource = `the token (${resolved.source})`;
+    }
+    return { role, roleSource };
+  };
+
+  const ended = (session: Session, end: NonNullable<Session["end"]>) => {
+    session.end ??= end;
+  };
+  /** Answers the client with a PostgreSQL error and records why its connection ends. */
+  const refuse = (session: Session, fields: { code: string; message: string; hint?: string }) => {
+    ended(session, { reason: "refused", sqlstate: fields.code });
+    rejectClient(session.client, { severity: "FATAL", ...fields });
+  };
+
+  const handle = async (client: net.Socket, server: ServerState): Promise<void> => {
+    const session: Session = {
+      client,
+      server,
+      peer: client.remoteAddress ? `${client.remoteAddress}:${client.remotePort}` : "unix",
+      startedAt: performance.now(),
+      phase: "startup",
+    };
+    const labels = { server: server.name };
     sessions.add(session);
-    metrics.connectionsTotal.inc();
-    metrics.connectionsOpen.inc();
+    metrics.connectionsTotal.inc(labels);
+    metrics.connectionsOpen.inc(labels);
     client.setNoDelay(true);
-    client.on("error", () => client.destroy());
+    client.on("error", (error: NodeJS.ErrnoException) => {
+      ended(session, { reason: "error", side: "client", ...(error.code && { code: error.code }) });
+      client.destroy();
+    });
+    client.once("end", () => ended(session, { reason: "client_closed" }));
     client.once("close", () => {
       sessions.delete(session);
-      metrics.connectionsOpen.dec();
-      closedFromClient += client.bytesRead;
-      closedToClient += client.bytesWritten;
+      metrics.connectionsOpen.dec(labels);
+      metrics.addClosedBytes(client.bytesRead, client.bytesWritten, server.name);
       if (session.cancelKey) cancelTargets.delete(session.cancelKey);
       session.upstream?.destroy();
-    });
-    if (options.maxConnections !== undefined && sessions.size > options.maxConnections) {
-      metrics.loginFailures.inc({ code: "53300" });
-      logger.log("warn", "max_connections", { maxConnections: options.maxConnections });
-      rejectClient(client, {
-        severity: "FATAL",
-        code: "53300",
-        message: `sorry, too many clients already (the proxy allows ${options.maxConnections})`,
+      const end = session.end ?? { reason: "client_closed" };
+      logger.log("info", "connection_closed", {
+        server: server.name,
+        client: session.peer,
+        ...(session.role !== undefined && { role: session.role }),
+        ...(session.database !== undefined && { database: session.database }),
+        durationMs: Math.round(performance.now() - session.startedAt),
+        bytesFromClient: client.bytesRead,
+        bytesToClient: client.bytesWritten,
+        ...end,
       });
+    });
+    // A client beyond --max-connections, or one that arrives once the proxy stopped accepting,
+    // is refused after its startup message: an SSLRequest first gets its 'N', so libpq shows our
+    // message and SQLSTATE instead of "error during SSL exchange". A cancel request still goes through.
+    const refusal = !accepting
+      ? { code: "57P03", message: "the azure-postgresql-auth proxy is shutting down" }
+      : options.maxConnections !== undefined && sessions.size > options.maxConnections
+        ? { code: "53300", message: `sorry, too many clients already (the proxy allows ${options.maxConnections})` }
+        : undefined;
+    if (refusal) {
+      const startup = await readClientStartup(client, { timeoutMs: startupTimeoutMs, refuseWith: refusal });
+      if (startup.kind === "cancel") {
+        ended(session, { reason: "cancel_request" });
+        forwardCancel(server, startup.processId, startup.secretKey, startup.packet);
+        return;
+      }
+      if (startup.kind !== "refused") {
+        client.destroy(); // not reached: refuseWith answers every startup message
+        return;
+      }
+      ended(session, { reason: "refused", sqlstate: startup.code });
+      metrics.loginFailures.inc({ code: startup.code, ...labels });
+      if (startup.code === "53300") {
+        logger.log("warn", "max_connections", { server: server.name, maxConnections: options.maxConnections });
+      }
       return;
     }
 
     // Open TCP + TLS to the server while the client sends its startup packet: the handshake is the
     // slow part of a connect, and overlapping it keeps the proxy's connect close to a direct one.
-    const early = connectUpstreamTls(target, connectTimeoutMs);
+    const early = connectUpstreamTls(server.target, connectTimeoutMs);
     early.catch(() => undefined);
     const dropEarly = () =>
       early.then(
@@ -193,41 +353,34 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     });
     if (startup.kind !== "startup") dropEarly();
     if (startup.kind === "refused") {
-      metrics.loginFailures.inc({ code: startup.code });
-      logger.log("info", "client_refused", { sqlstate: startup.code, reason: startup.reason });
+      if (session.end?.reason === "drain") return; // closed by the shutdown, not refused
+      ended(session, { reason: "refused", sqlstate: startup.code });
+      metrics.loginFailures.inc({ code: startup.code, ...labels });
+      logger.log("info", "client_refused", { server: server.name, sqlstate: startup.code, error: startup.reason });
       return;
     }
     if (startup.kind === "cancel") {
-      forwardCancel(startup.processId, startup.secretKey, startup.packet);
+      ended(session, { reason: "cancel_request" });
+      forwardCancel(server, startup.processId, startup.secretKey, startup.packet);
       return;
     }
+    session.phase = "login";
 
     const clientUser = startup.parameters.get("user") ?? "";
     let token: string;
     let role: string;
     let roleSource: string;
     try {
-      token = await getToken();
-      if (options.username) {
-        role = options.username;
-        roleSource = "the proxy's --username";
-      } else if (clientUser && !options.roleFromToken) {
-        role = clientUser;
-        roleSource = "the client's user name";
-      } else {
-        const resolved = resolveRoleName(token, {});
-        role = resolved.roleName;
-        roleSource = `the token (${resolved.source})`;
-      }
+      token = await getToken(server);
+      ({ role, roleSource } = chooseRole(token, clientUser));
     } catch (error) {
       const e = EntraAuthError.isInstance(error)
         ? error
         : new EntraAuthError("TOKEN_ACQUISITION_FAILED", "Could not get an access token.", { cause: error });
       const message = redactTokens(e.message);
-      metrics.loginFailures.inc({ code: e.code });
-      logger.log("error", "credential_failed", { code: e.code, error: message });
-      rejectClient(client, {
-        severity: "FATAL",
+      metrics.loginFailures.inc({ code: e.code, ...labels });
+      logger.log("error", "credential_failed", { server: server.name, code: e.code, error: message });
+      refuse(session, {
         code: "28000",
         message: `${e.code}: ${message}`,
         hint: "This error comes from azure-postgresql-auth (the proxy), not from the server.",
@@ -235,10 +388,11 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       dropEarly();
       return;
     }
-    if (client.destroyed) {
+    if (gone(client)) {
       dropEarly();
       return;
     }
+    session.role = role;
 
     const parameters: Array<[string, string]> = [["user", role]];
     const unrecognized: string[] = [];
@@ -247,20 +401,27 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       if (name.startsWith("_pq_.")) unrecognized.push(name);
       else parameters.push([name, value]);
     }
+    if (server.database !== undefined && !startup.parameters.has("database")) {
+      parameters.push(["database", server.database]);
+    }
+    session.database = startup.parameters.get("database") ?? server.database ?? role;
 
     let upstream: TLSSocket;
     try {
       upstream = await early;
     } catch (error) {
       const e = error instanceof UpstreamConnectError ? error : new UpstreamConnectError("tcp", String(error));
-      metrics.loginFailures.inc({ code: "08006" });
-      logger.log("error", "upstream_unreachable", { stage: e.stage, error: e.message });
-      rejectClient(client, { severity: "FATAL", code: "08006", message: `azure-postgresql-auth proxy: ${e.message}` });
+      metrics.loginFailures.inc({ code: "08006", ...labels });
+      logger.log("error", "upstream_unreachable", { server: server.name, stage: e.stage, error: e.message });
+      refuse(session, { code: "08006", message: `azure-postgresql-auth proxy: ${e.message}` });
       return;
     }
     session.upstream = upstream;
-    upstream.on("error", () => upstream.destroy());
-    if (client.destroyed) {
+    upstream.on("error", (error: NodeJS.ErrnoException) => {
+      ended(session, { reason: "error", side: "server", ...(error.code && { code: error.code }) });
+      upstream.destroy();
+    });
+    if (gone(client)) {
       upstream.destroy();
       return;
     }
@@ -269,13 +430,9 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       login = await loginUpstream(upstream, parameters, token, connectTimeoutMs);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      metrics.loginFailures.inc({ code: "08006" });
-      logger.log("error", "upstream_login_failed", { error: redactTokens(message) });
-      rejectClient(client, {
-        severity: "FATAL",
-        code: "08006",
-        message: `azure-postgresql-auth proxy: ${redactTokens(message)}`,
-      });
+      metrics.loginFailures.inc({ code: "08006", ...labels });
+      logger.log("error", "upstream_login_failed", { server: server.name, error: redactTokens(message) });
+      refuse(session, { code: "08006", message: `azure-postgresql-auth proxy: ${redactTokens(message)}` });
       return;
     }
     if (!login.ok) {
@@ -286,57 +443,65 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
         tokenRole = undefined;
       }
       const { kind, fix } = explainRefusal(login.error, { role, roleSource, tokenRole });
-      metrics.loginFailures.inc({ code: login.error.code });
+      metrics.loginFailures.inc({ code: login.error.code, ...labels });
       logger.log("warn", "login_refused", {
+        server: server.name,
         role,
         roleSource,
         sqlstate: login.error.code,
         refusal: kind,
-        server: redactTokens(login.error.message),
+        serverMessage: redactTokens(login.error.message),
         fix,
       });
+      ended(session, { reason: "refused", sqlstate: login.error.code });
       client.end(login.raw); // the server's error, unchanged
       setTimeout(() => client.destroy(), 2000).unref();
       return;
     }
-    if (client.destroyed) {
+    if (gone(client)) {
       upstream.destroy();
       return;
     }
     if (login.backendKey) {
       session.cancelKey = cancelKey(login.backendKey.processId, login.backendKey.secretKey);
-      cancelTargets.set(session.cancelKey, target);
+      cancelTargets.set(session.cancelKey, server);
     }
-    logger.log("debug", "login_ok", { role, roleSource });
+    logger.log("debug", "login_ok", { server: server.name, role, roleSource });
+    session.phase = "relay";
     const negotiate = startup.minor > 0 || unrecognized.length > 0 ? negotiateProtocolVersion(unrecognized) : undefined;
     client.write(negotiate ? Buffer.concat([negotiate, login.greeting]) : login.greeting);
     if (startup.leftover.length > 0) upstream.write(startup.leftover);
     // From here on the proxy adds nothing: plain stream piping both ways.
-    upstream.once("close", () => client.destroy());
+    upstream.once("end", () => ended(session, { reason: "server_closed" }));
+    upstream.once("close", () => {
+      ended(session, { reason: "server_closed" });
+      client.destroy();
+    });
     client.pipe(upstream);
     relayToClient(upstream, client);
     upstream.resume();
     client.resume();
   };
 
-  const forwardCancel = (processId: number, secretKey: Buffer, packet: Buffer): void => {
-    const to = cancelTargets.get(cancelKey(processId, secretKey));
-    if (!to) {
-      metrics.cancelRequests.inc({ outcome: "unknown_key" });
-      logger.log("info", "cancel_unknown_key", { processId });
+  const forwardCancel = (server: ServerState, processId: number, secretKey: Buffer, packet: Buffer): void => {
+    const owner = cancelTargets.get(cancelKey(processId, secretKey));
+    if (!owner) {
+      metrics.cancelRequests.inc({ outcome: "unknown_key", server: server.name });
+      logger.log("info", "cancel_unknown_key", { server: server.name, processId });
       return;
     }
-    connectUpstreamTls(to, connectTimeoutMs).then(
+    connectUpstreamTls(owner.target, connectTimeoutMs).then(
       (socket) => {
         socket.on("error", () => socket.destroy());
         socket.end(packet);
         setTimeout(() => socket.destroy(), 5000).unref();
-        metrics.cancelRequests.inc({ outcome: "forwarded" });
-        logger.log("debug", "cancel_forwarded", { processId });
+        metrics.cancelRequests.inc({ outcome: "forwarded", server: owner.name });
+        logger.log("debug", "cancel_forwarded", { server: owner.name, processId });
       },
       (error: unknown) => {
-        metrics.cancelRequests.inc({ outcome: "failed" });
+        metrics.cancelRequests.inc({ outcome: "failed", server: owner.name });
         logger.log("warn", "cancel_failed", {
+          server: owner.name,
           processId,
           error: error instanceof Error ? error.message : String(error),
         });
@@ -344,52 +509,113 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     );
   };
 
-  const onConnection = (client: net.Socket) => {
-    handle(client).catch((error: unknown) => {
+  const onConnection = (server: ServerState) => (client: net.Socket) => {
+    handle(client, server).catch((error: unknown) => {
       logger.log("error", "internal_error", {
+        server: server.name,
         error: redactTokens(error instanceof Error ? error.message : String(error)),
       });
       client.destroy();
     });
   };
 
-  const servers: net.Server[] = [];
-  const listen = options.listen ?? { port: 5432 };
-  let tcp: { address: string; port: number } | undefined;
+  const allNets = () => servers.flatMap((s) => s.nets);
   try {
-    if (listen.port !== undefined || listen.unixSocket === undefined) {
-      const server = net.createServer({ noDelay: true }, onConnection);
-      servers.push(server);
-      await listenOn(server, { port: listen.port ?? 5432, host: listen.address ?? "127.0.0.1" });
-      const address = server.address() as net.AddressInfo;
-      tcp = { address: address.address, port: address.port };
-    }
-    if (listen.unixSocket !== undefined) {
-      const path = listen.unixSocket;
-      removeStaleSocket(path);
-      const server = net.createServer({ noDelay: true }, onConnection);
-      servers.push(server);
-      const previous = process.umask(0o177); // the socket file is created owner-only (0600)
-      try {
-        await listenOn(server, { path });
-      } finally {
-        process.umask(previous);
-      }
-      chmodSync(path, 0o600);
-    }
+    for (const server of servers) await listenFor(server, onConnection(server));
   } catch (error) {
-    for (const s of servers) s.close();
+    for (const s of allNets()) s.close();
     throw error;
   }
-  logger.log("info", "listening", {
-    ...(tcp && { tcp: `${tcp.address}:${tcp.port}` }),
-    ...(listen.unixSocket && { unixSocket: listen.unixSocket }),
-    server: `${target.host}:${target.port}`,
-  });
+  for (const server of servers) {
+    logger.log("info", "listening", {
+      server: server.name,
+      ...(server.tcp && { tcp: `${server.tcp.address}:${server.tcp.port}` }),
+      ...(server.listen.unixSocket && { unixSocket: server.listen.unixSocket }),
+      ...(server.database !== undefined && { database: server.database }),
+    });
+    if (server.tcp && !isLoopbackHost(server.tcp.address) && options.localPassword === undefined) {
+      logger.log("warn", "listening_beyond_loopback", {
+        server: server.name,
+        tcp: `${server.tcp.address}:${server.tcp.port}`,
+        risk: `anyone who can reach ${server.tcp.address}:${server.tcp.port} is logged in to ${server.name} as this proxy's Entra identity, without a password`,
+        fix: "listen on 127.0.0.1 (the default) or a Unix socket, or make clients send a local password (--local-password-file FILE or AZURE_POSTGRESQL_AUTH_LOCAL_PASSWORD; the localPassword option), and limit who reaches the port (firewall, network policy)",
+      });
+    }
+  }
+
+  const listeners: AuthProxyListener[] = servers.map((s) => ({
+    server: s.name,
+    host: s.target.host,
+    port: s.target.port,
+    ...(s.tcp && { tcp: s.tcp }),
+    ...(s.listen.unixSocket !== undefined && { unixSocket: s.listen.unixSocket }),
+    ...(s.database !== undefined && { database: s.database }),
+  }));
+  const first = listeners[0]!;
+
+  let closing: Promise<{ forced: number }> | undefined;
+  /** Ends the current wait of a close early (a second close call). */
+  let cutWaits: (() => void) | undefined;
+  let acceptUntil = 0;
+  let drainUntil = 0;
+  const waitUntil = async (deadline: () => number, done: () => boolean) => {
+    while (!done() && Date.now() < deadline()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(50, Math.max(1, deadline() - Date.now())));
+        cutWaits = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+  const shutDown = async (drainMs: number, acceptMs: number): Promise<{ forced: number }> => {
+    draining = true;
+    const started = Date.now();
+    acceptUntil = started + acceptMs;
+    if (acceptMs > 0) logger.log("info", "accepting_while_draining", { acceptMs });
+    await waitUntil(
+      () => acceptUntil,
+      () => false,
+    );
+    accepting = false;
+    const closed = Promise.all(allNets().map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    logger.log("info", "stopped_accepting", { open: sessions.size });
+    // A second close during the accept period may already have set an earlier end.
+    drainUntil = drainUntil === 0 ? Date.now() + drainMs : Math.min(drainUntil, Date.now() + drainMs);
+    if (sessions.size > 0) logger.log("info", "draining", { open: sessions.size, maxWaitMs: drainMs });
+    await waitUntil(
+      () => drainUntil,
+      () => sessions.size === 0,
+    );
+    const forced = sessions.size;
+    // The listeners report closed before the last sockets' own close events (which log each
+    // connection's end): wait for those too.
+    const lastOnes = [...sessions].map((s) => new Promise<void>((resolve) => s.client.once("close", () => resolve())));
+    for (const s of sessions) {
+      ended(s, { reason: "drain" });
+      if (s.phase === "relay") {
+        s.client.destroy();
+        s.upstream?.destroy();
+      } else {
+        // Still in its startup or login: tell the client why (after any 'N' it was owed).
+        s.upstream?.destroy();
+        rejectClient(s.client, {
+          severity: "FATAL",
+          code: "57P01",
+          message: "terminating connection: the azure-postgresql-auth proxy is shutting down",
+        });
+      }
+    }
+    await Promise.all([closed, ...lastOnes]);
+    logger.log("info", "stopped", { forcedClosed: forced });
+    return { forced };
+  };
 
   return {
-    ...(tcp && { tcp }),
-    ...(listen.unixSocket !== undefined && { unixSocket: listen.unixSocket }),
+    ...(first.tcp && { tcp: first.tcp }),
+    ...(first.unixSocket !== undefined && { unixSocket: first.unixSocket }),
+    servers: listeners,
     metrics,
     get openConnections() {
       return sessions.size;
@@ -398,26 +624,86 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       return draining;
     },
     async checkToken() {
-      await getToken();
+      await Promise.all(servers.map((s) => getToken(s)));
     },
-    async close({ drainMs = 0 } = {}) {
-      draining = true;
-      const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-      if (sessions.size > 0) logger.log("info", "draining", { open: sessions.size, maxWaitMs: drainMs });
-      const deadline = Date.now() + drainMs;
-      while (sessions.size > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))));
+    async roleFor(user = "", host) {
+      const server = (host === undefined ? undefined : servers.find((s) => s.target.host === host)) ?? servers[0]!;
+      return chooseRole(await getToken(server), user).role;
+    },
+    close({ drainMs = 0, acceptMs = 0 } = {}) {
+      if (closing) {
+        // Already closing: cut the remaining waits down to this call's values.
+        const now = Date.now();
+        acceptUntil = Math.min(acceptUntil, now + acceptMs);
+        drainUntil = drainUntil === 0 ? now + drainMs : Math.min(drainUntil, now + drainMs);
+        cutWaits?.();
+        return closing;
       }
-      const forced = sessions.size;
-      for (const s of sessions) {
-        s.client.destroy();
-        s.upstream?.destroy();
-      }
-      await closed;
-      logger.log("info", "stopped", { forcedClosed: forced });
-      return { forced };
+      closing = shutDown(drainMs, acceptMs);
+      return closing;
     },
   };
+}
+
+/** The servers of the options: `servers`, or the one given by `host`. */
+function serverList(options: AuthProxyOptions): AuthProxyServer[] {
+  if (options.servers !== undefined) {
+    if (options.host !== undefined) {
+      throw new EntraAuthError("INVALID_OPTION", "Give the proxy's server as host or in servers, not both.");
+    }
+    if (!Array.isArray(options.servers) || options.servers.length === 0) {
+      throw new EntraAuthError("INVALID_OPTION", "The servers option needs at least one server ({ host, ... }).");
+    }
+    for (const s of options.servers) {
+      if (typeof s?.host !== "string" || s.host.trim() === "") {
+        throw new EntraAuthError("INVALID_OPTION", "Every entry of servers needs a host (the Azure server's name).");
+      }
+    }
+    return options.servers;
+  }
+  if (typeof options.host !== "string" || options.host.trim() === "") {
+    throw new EntraAuthError(
+      "INVALID_OPTION",
+      "The proxy needs a server: give host (e.g. myserver.postgres.database.azure.com) or servers.",
+    );
+  }
+  return [
+    {
+      host: options.host,
+      ...(options.port !== undefined && { port: options.port }),
+      ...(options.listen !== undefined && { listen: options.listen }),
+    },
+  ];
+}
+
+/** Opens the server's TCP and/or Unix socket listeners. */
+async function listenFor(server: ServerState, onConnection: (client: net.Socket) => void): Promise<void> {
+  const listen = server.listen;
+  if (listen.port !== undefined || listen.unixSocket === undefined) {
+    const tcp = net.createServer({ noDelay: true }, onConnection);
+    server.nets.push(tcp);
+    await listenOn(tcp, { port: listen.port ?? 5432, host: listen.address ?? "127.0.0.1" });
+    const address = tcp.address() as net.AddressInfo;
+    server.tcp = { address: address.address, port: address.port };
+  }
+  if (listen.unixSocket !== undefined) {
+    const path = listen.unixSocket;
+    removeStaleSocket(path);
+    const unix = net.createServer({ noDelay: true }, onConnection);
+    server.nets.push(unix);
+    const previous = process.umask(0o177); // the socket file is created owner-only (0600)
+    try {
+      await listenOn(unix, { path });
+    } finally {
+      process.umask(previous);
+    }
+    chmodSync(path, 0o600);
+  }
+}
+
+/** The client is gone or already answered: nothing more may be written to it. */
+function gone(client: net.Socket): boolean {
+  return client.destroyed || client.writableEnded;
 }
 
 /** The largest TLS record's plaintext: the TLS socket hands the proxy at most this much per read. */

@@ -8,16 +8,18 @@ const { version } = JSON.parse(readFileSync(new URL("../../package.json", import
   version: string;
 };
 
-if (process.argv[2] === "proxy") tuneHeapForRelaying();
+if (process.argv[2] === "proxy" || process.argv[2] === "exec") tuneHeapForRelaying();
 
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   version,
+  // Every SIGTERM/SIGINT reaches the command: proxy drains on the first and stops on the second,
+  // exec forwards each to its command.
   onStop: (listener) => {
-    process.once("SIGTERM", () => listener("SIGTERM"));
-    process.once("SIGINT", () => listener("SIGINT"));
+    process.on("SIGTERM", () => listener("SIGTERM"));
+    process.on("SIGINT", () => listener("SIGINT"));
   },
 }).then(
   (code) => {

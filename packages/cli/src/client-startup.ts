@@ -26,6 +26,12 @@ export interface ClientStartupOptions {
   timeoutMs: number;
   /** When set, the client must send this password (AuthenticationCleartextPassword). */
   localPassword?: string | undefined;
+  /**
+   * When set, a startup message is answered with this error (after any SSLRequest or
+   * GSSENCRequest got its 'N', so that libpq shows the message and SQLSTATE with every `sslmode`
+   * short of `require`); a cancel request is still returned as one.
+   */
+  refuseWith?: Omit<PgErrorFields, "severity"> | undefined;
 }
 
 const MAX_PASSWORD_MESSAGE = 4096;
@@ -96,6 +102,10 @@ export function readClientStartup(socket: Socket, options: ClientStartupOptions)
               refuse({ code: parsed.code, message: parsed.reason });
               return;
             case "startup":
+              if (options.refuseWith !== undefined) {
+                refuse(options.refuseWith);
+                return;
+              }
               startup = {
                 kind: "startup",
                 parameters: parsed.parameters,

@@ -2,7 +2,8 @@ import { Counter, Gauge, Registry } from "prom-client";
 
 /**
  * The proxy's Prometheus metrics, on a registry of its own (never the global one). Labels are
- * SQLSTATEs, our error codes and fixed words: never a token, a user name or a host.
+ * the Azure server (`server="host:port"`, the one the client's listener serves), SQLSTATEs, our
+ * error codes and fixed words: never a token or a user name.
  *
  * @example
  * ```ts
@@ -13,15 +14,38 @@ import { Counter, Gauge, Registry } from "prom-client";
  */
 export interface ProxyMetrics {
   registry: Registry;
-  connectionsOpen: Gauge;
-  connectionsTotal: Counter;
+  /** Client connections open now, by server. */
+  connectionsOpen: Gauge<"server">;
+  /** Client connections accepted, by server. */
+  connectionsTotal: Counter<"server">;
+  /** Credential calls (one token cache per scope, shared by the servers of one cloud). */
   tokenRequests: Counter;
-  loginFailures: Counter<"code">;
-  cancelRequests: Counter<"outcome">;
-  /** Adds bytes of connections that closed; open connections are read when scraped. */
-  addClosedBytes(fromClient: number, toClient: number): void;
-  /** Reads the byte counts of open connections at scrape time (no work on the relay path). */
-  setOpenBytesReader(reader: () => { fromClient: number; toClient: number }): void;
+  /** Failed logins by server and code (SQLSTATE or our error code). */
+  loginFailures: Counter<"code" | "server">;
+  /** Cancel requests by server and outcome. */
+  cancelRequests: Counter<"outcome" | "server">;
+  /** Adds bytes of connections that closed (to `server`'s series); open connections are read when scraped. */
+  addClosedBytes(fromClient: number, toClient: number, server?: string): void;
+  /** Reads the byte counts of open connections, per server, at scrape time (no work on the relay path). */
+  setOpenBytesReader(reader: () => Iterable<ServerBytes>): void;
+}
+
+/**
+ * Bytes relayed for one server, as {@link ProxyMetrics.setOpenBytesReader}'s reader returns them.
+ *
+ * @example
+ * ```ts
+ * import type { ServerBytes } from "@azure/postgresql-auth-cli";
+ * const bytes: ServerBytes = { server: "myserver.postgres.database.azure.com:5432", fromClient: 10, toClient: 200 };
+ * ```
+ */
+export interface ServerBytes {
+  /** `host:port` of the Azure server. */
+  server: string;
+  /** Bytes read from clients. */
+  fromClient: number;
+  /** Bytes written to clients. */
+  toClient: number;
 }
 
 /**
@@ -35,17 +59,18 @@ export interface ProxyMetrics {
  */
 export function createProxyMetrics(): ProxyMetrics {
   const registry = new Registry();
-  let closedFromClient = 0;
-  let closedToClient = 0;
-  let readOpen = () => ({ fromClient: 0, toClient: 0 });
+  const closed = new Map<string, { fromClient: number; toClient: number }>();
+  let readOpen: () => Iterable<ServerBytes> = () => [];
   const connectionsOpen = new Gauge({
     name: "azure_pg_proxy_connections_open",
-    help: "Client connections open now.",
+    help: "Client connections open now, by server.",
+    labelNames: ["server"] as const,
     registers: [registry],
   });
   const connectionsTotal = new Counter({
     name: "azure_pg_proxy_connections_total",
-    help: "Client connections accepted.",
+    help: "Client connections accepted, by server.",
+    labelNames: ["server"] as const,
     registers: [registry],
   });
   const tokenRequests = new Counter({
@@ -55,26 +80,35 @@ export function createProxyMetrics(): ProxyMetrics {
   });
   const loginFailures = new Counter({
     name: "azure_pg_proxy_login_failures_total",
-    help: "Logins that failed, by SQLSTATE of the server's refusal or by the proxy's error code.",
-    labelNames: ["code"] as const,
+    help: "Logins that failed, by server and by SQLSTATE of the server's refusal or the proxy's error code.",
+    labelNames: ["code", "server"] as const,
     registers: [registry],
   });
   const cancelRequests = new Counter({
     name: "azure_pg_proxy_cancel_requests_total",
-    help: "Cancel requests from clients, by outcome (forwarded, unknown_key, failed).",
-    labelNames: ["outcome"] as const,
+    help: "Cancel requests from clients, by server and outcome (forwarded, unknown_key, failed).",
+    labelNames: ["outcome", "server"] as const,
     registers: [registry],
   });
   new Counter({
     name: "azure_pg_proxy_bytes_relayed_total",
-    help: "Bytes relayed between clients and the server, by direction.",
-    labelNames: ["direction"] as const,
+    help: "Bytes relayed between clients and the server, by server and direction.",
+    labelNames: ["direction", "server"] as const,
     registers: [registry],
     collect() {
-      const open = readOpen();
+      const totals = new Map<string, { fromClient: number; toClient: number }>();
+      for (const [server, bytes] of closed) totals.set(server, { ...bytes });
+      for (const open of readOpen()) {
+        const total = totals.get(open.server) ?? { fromClient: 0, toClient: 0 };
+        total.fromClient += open.fromClient;
+        total.toClient += open.toClient;
+        totals.set(open.server, total);
+      }
       this.reset();
-      this.inc({ direction: "client_to_server" }, closedFromClient + open.fromClient);
-      this.inc({ direction: "server_to_client" }, closedToClient + open.toClient);
+      for (const [server, total] of totals) {
+        this.inc({ direction: "client_to_server", server }, total.fromClient);
+        this.inc({ direction: "server_to_client", server }, total.toClient);
+      }
     },
   });
   return {
@@ -84,9 +118,11 @@ export function createProxyMetrics(): ProxyMetrics {
     tokenRequests,
     loginFailures,
     cancelRequests,
-    addClosedBytes(fromClient, toClient) {
-      closedFromClient += fromClient;
-      closedToClient += toClient;
+    addClosedBytes(fromClient, toClient, server = "") {
+      const total = closed.get(server) ?? { fromClient: 0, toClient: 0 };
+      total.fromClient += fromClient;
+      total.toClient += toClient;
+      closed.set(server, total);
     },
     setOpenBytesReader(reader) {
       readOpen = reader;

@@ -199,13 +199,18 @@ describe("proxy: production endpoints and shutdown", () => {
       await refused.connect().catch(() => undefined);
 
       let metrics = "";
+      const server = `server="${emu.host}:${emu.port}"`;
       do
         metrics = await (await fetch(url("/metrics"))).text(); // until the refused client's socket has closed
-      while (!/^azure_pg_proxy_connections_open 1$/m.test(metrics));
-      expect(metrics).toMatch(/^azure_pg_proxy_connections_total 2$/m);
-      expect(metrics).toMatch(/^azure_pg_proxy_token_requests_total 1$/m);
-      expect(metrics).toMatch(/^azure_pg_proxy_login_failures_total\{code="28P01"\} 1$/m);
-      const relayed = /^azure_pg_proxy_bytes_relayed_total\{direction="server_to_client"\} (\d+)$/m.exec(metrics);
+      while (!metrics.split("\n").includes(`azure_pg_proxy_connections_open{${server}} 1`));
+      const lines = metrics.split("\n");
+      expect(lines).toContain(`azure_pg_proxy_connections_total{${server}} 2`);
+      expect(lines).toContain("azure_pg_proxy_token_requests_total 1");
+      expect(lines).toContain(`azure_pg_proxy_login_failures_total{code="28P01",${server}} 1`);
+      const relayed = new RegExp(
+        `^azure_pg_proxy_bytes_relayed_total\\{direction="server_to_client",${server}\\} (\\d+)$`,
+        "m",
+      ).exec(metrics);
       expect(Number(relayed?.[1])).toBeGreaterThan(0);
       expect(containsJwt(metrics)).toBe(false);
 

@@ -18,10 +18,9 @@ export function managedIdentityEnv(emu: Emulator, extra: Record<string, string> 
   return { ...env, ...extra };
 }
 
-export interface ProxyProcess {
+/** A running `azure-postgresql-auth` process whose stderr carries JSON log lines. */
+export interface CliProcess {
   child: ChildProcess;
-  port: number;
-  httpPort?: number;
   /** Log lines so far (JSON objects). */
   logs: Array<Record<string, unknown>>;
   /** All of stdout and stderr so far. */
@@ -32,29 +31,14 @@ export interface ProxyProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startProxyProcess(
-  emu: Emulator,
-  args: string[] = [],
-  env: Record<string, string> = managedIdentityEnv(emu),
-): Promise<ProxyProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      "proxy",
-      "--host",
-      emu.host,
-      "--port",
-      String(emu.port),
-      "--ca",
-      emu.caFile,
-      "--listen-port",
-      "0",
-      "--json-logs",
-      ...args,
-    ],
-    { env, stdio: ["ignore", "pipe", "pipe"] },
-  );
+export interface ProxyProcess extends CliProcess {
+  port: number;
+  httpPort?: number;
+}
+
+/** Starts the bin with `args` (give --json-logs to get log lines) and collects its output. */
+export function spawnCli(args: string[], env: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   let pending = "";
   const logs: Array<Record<string, unknown>> = [];
@@ -91,20 +75,13 @@ export async function startProxyProcess(
     if (found) return Promise.resolve(found);
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       waiters.push({ predicate, resolve });
-      void exited.then((code) => reject(new Error(`proxy exited with ${code} before the expected log line:\n${text}`)));
+      void exited.then((code) =>
+        reject(new Error(`the process exited with ${code} before the expected log line:\n${text}`)),
+      );
     });
   };
-  const listening = await waitForLog((l) => l.event === "listening");
-  const port = Number(String(listening.tcp).split(":").pop());
-  let httpPort: number | undefined;
-  if (args.includes("--http-port")) {
-    const http = await waitForLog((l) => l.event === "http_listening");
-    httpPort = Number(String(http.address).split(":").pop());
-  }
   return {
     child,
-    port,
-    ...(httpPort !== undefined && { httpPort }),
     logs,
     output: () => text,
     exited,
@@ -114,6 +91,37 @@ export async function startProxyProcess(
       return exited;
     },
   };
+}
+
+export async function startProxyProcess(
+  emu: Emulator,
+  args: string[] = [],
+  env: Record<string, string> = managedIdentityEnv(emu),
+): Promise<ProxyProcess> {
+  const cli = spawnCli(
+    [
+      "proxy",
+      "--host",
+      emu.host,
+      "--port",
+      String(emu.port),
+      "--ca",
+      emu.caFile,
+      "--listen-port",
+      "0",
+      "--json-logs",
+      ...args,
+    ],
+    env,
+  );
+  const listening = await cli.waitForLog((l) => l.event === "listening");
+  const port = Number(String(listening.tcp).split(":").pop());
+  let httpPort: number | undefined;
+  if (args.includes("--http-port")) {
+    const http = await cli.waitForLog((l) => l.event === "http_listening");
+    httpPort = Number(String(http.address).split(":").pop());
+  }
+  return { ...cli, port, ...(httpPort !== undefined && { httpPort }) };
 }
 
 /** Every token the emulator could have issued in a test shows up as "eyJ" + base64url header. */
