@@ -1,7 +1,7 @@
 // The one table of bad inputs: what goes in, which error code comes out, when (at set-up, or at the
 // first connection), that the message names the fix, and that no token shows anywhere in it.
 import { inspect } from "node:util";
-import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support";
+import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
 import {
   assertRoleNameOptions,

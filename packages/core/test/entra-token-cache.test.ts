@@ -1,5 +1,5 @@
 import type { AccessToken } from "@azure/core-auth";
-import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
+import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
 import { type EntraAuthError, type EntraTokenEvent, logger } from "../src/index.js";

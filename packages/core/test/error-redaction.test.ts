@@ -2,7 +2,7 @@
 // own property, the whole cause chain, util.inspect and JSON.stringify at any depth. The cause
 // stays useful: class name, code, statusCode and message with the token replaced.
 import { inspect } from "node:util";
-import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
+import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it, vi } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
 import { createEntraTokenSource, EntraAuthError, type EntraTokenEvent, getEntraToken } from "../src/index.js";

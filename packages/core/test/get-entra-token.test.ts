@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support";
+import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
 import { createEntraTokenSource, EntraAuthError, type EntraAuthErrorCode, getEntraToken } from "../src/index.js";
 

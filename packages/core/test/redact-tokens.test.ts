@@ -1,4 +1,4 @@
-import { fakeJwt } from "@azure-postgresql-auth/test-support";
+import { fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
 import { redactTokens } from "../src/index.js";
 

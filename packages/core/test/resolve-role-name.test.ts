@@ -1,5 +1,5 @@
 import { AzureLogger, setLogLevel } from "@azure/logger";
-import { alice, fakeJwt } from "@azure-postgresql-auth/test-support";
+import { alice, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { afterEach, describe, expect, it } from "vitest";
 import { EntraAuthError, resolveRoleName } from "../src/index.js";
 

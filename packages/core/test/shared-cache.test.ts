@@ -3,7 +3,7 @@
 // credential call, not two. Both built copies are loaded in one fresh Node process.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { fakeJwt } from "@azure-postgresql-auth/test-support";
+import { fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
 
 describe("shared token cache", () => {

@@ -3,7 +3,7 @@
 // walks the success and failure paths; the test then searches everything it printed.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { alice, fakeJwt } from "@azure-postgresql-auth/test-support";
+import { alice, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
 
 describe("token safety", () => {

@@ -1,4 +1,4 @@
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { entraKnexConnection } from "../src/index.js";
 

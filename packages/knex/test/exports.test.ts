@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { loadPackageExports } from "@azure-postgresql-auth/test-support";
+import { loadPackageExports } from "@azure-postgresql-auth/test-support/package-checks";
 import { describe, expect, it } from "vitest";
 
 describe("@azure/postgresql-auth-knex exports", () => {

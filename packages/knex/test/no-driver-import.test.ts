@@ -1,4 +1,4 @@
-import { expectNoDriverImport } from "@azure-postgresql-auth/test-support";
+import { expectNoDriverImport } from "@azure-postgresql-auth/test-support/package-checks";
 import { describe, it } from "vitest";
 
 // The driver is an optional peer typed by shape: the built package may import only core and Node.

@@ -1,4 +1,4 @@
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
 import { getEntraRoleName } from "../src/index.js";
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { getEntraPostgresOptions } from "../src/index.js";
 

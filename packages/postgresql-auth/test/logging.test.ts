@@ -5,7 +5,7 @@
 // without AZURE_LOG_LEVEL.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { alice, fakeJwt } from "@azure-postgresql-auth/test-support";
+import { alice, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
 
 describe("logging", () => {

@@ -2,7 +2,7 @@
 // the credential, must type-check and work against this package. (They also run against a real
 // server in the emulator's end-to-end tests.)
 import type { TokenCredential } from "@azure/postgresql-auth-core";
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import type * as MicrosoftTypes from "ms-postgresql-auth";
 import { Sequelize } from "sequelize";
 import { describe, expect, it, vi } from "vitest";

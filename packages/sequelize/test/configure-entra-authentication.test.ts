@@ -1,4 +1,4 @@
-import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support";
+import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
 import { Sequelize as SequelizeV6 } from "sequelize";

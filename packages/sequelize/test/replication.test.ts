@@ -3,7 +3,7 @@
 // `beforeConnect` hook (v6: each replica's own config object, reused; v7: a fresh clone of it per
 // connection). Each must get the scope of its own host's cloud and its own role.
 
-import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support";
+import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
 import { Sequelize as SequelizeV6 } from "sequelize";

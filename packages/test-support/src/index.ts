@@ -1,5 +1,7 @@
 /**
- * Test support shared by the workspace packages (private, never published).
+ * Test support shared by the workspace packages (private, never published). This entry point loads
+ * the emulator (for the conformance suite and the examples' test); unit tests import the light ones,
+ * `@azure-postgresql-auth/test-support/fakes` and `…/package-checks`.
  *
  * @packageDocumentation
  */
