@@ -22,6 +22,9 @@ export function workspaceTestConfig(kind: "unit" | "integration", options: { slo
     test: {
       include: kind === "unit" ? ["test/*.test.ts"] : ["test/integration/**/*.test.ts"],
       pool: "threads",
+      // Workspace packages are linked from outside node_modules, so vite would transform and run their
+      // built JavaScript (the emulator, test-support) in every test file; Node loads it natively.
+      server: { deps: { external: [/\/dist\/esm\//, /\/dist\/cjs\//] } },
       maxWorkers: Math.max(1, Math.floor(availableParallelism() / 2)),
       testTimeout: ceilingMs,
       hookTimeout: ceilingMs,
