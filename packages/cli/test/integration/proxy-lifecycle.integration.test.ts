@@ -235,6 +235,9 @@ describe("--min-sigterm-delay", () => {
     const during = await psql(proxy.port, "sslmode=disable");
     expect(during.stdout.trim()).toBe(mi().roleName); // a load balancer's late client still gets in
     expect(proxy.logs.some((l) => l.event === "stopped_accepting")).toBe(false);
+    // psql has gone; wait until the proxy has seen it go, or the second signal would find the
+    // connection still open and close it (exit 5), however briefly the machine lagged.
+    await proxy.waitForLog((l) => l.event === "connection_closed");
     proxy.child.kill("SIGTERM");
     await proxy.waitForLog((l) => l.event === "stopped_accepting");
     await expect(clientFor(proxy.port).connect()).rejects.toThrow(/ECONNREFUSED/);
