@@ -3,8 +3,9 @@ import net from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
 import {
-  createEntraTokenSource,
+  createEntraLogin,
   EntraAuthError,
+  type EntraLoginResult,
   type GetEntraTokenPasswordOptions,
   redactTokens,
   resolveRoleName,
@@ -95,6 +96,12 @@ interface Session {
 
 const quietLogger: ProxyLogger = { log() {} };
 
+/** Where the role name came from, in the proxy's words (the token's claims otherwise). */
+const roleSources: Partial<Record<EntraLoginResult["userSource"], string>> = {
+  username: "the proxy's --username",
+  configured: "the client's user name",
+};
+
 /**
  * Starts the local auth proxy: PostgreSQL clients connect without TLS on loopback and without a
  * token; the proxy logs each one in to the Azure server over verified TLS with a cached Entra
@@ -120,20 +127,38 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
   const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
   const userTokenEvent = options.tokenOptions?.onTokenEvent;
-  const tokenSource = createEntraTokenSource(options.credential, {
-    ...options.tokenOptions,
-    host: options.host,
-    onTokenEvent: (event) => {
-      if (event.type === "credentialCall") metrics.tokenRequests.inc();
-      if (event.type === "refreshFailed") {
-        logger.log("warn", "token_refresh_failed", {
-          error: redactTokens(event.error.message),
-          retryInMs: event.retryInMs,
-        });
-      }
-      userTokenEvent?.(event);
+  // The one login policy, as every adapter uses it: the server's host selects the cloud, the
+  // upstream's TLS (always verified, see connectUpstreamTls) goes through the same rule, and the
+  // role name follows the core's order with the client's user name as the configured user. The
+  // proxy's own environment (PGUSER, PGSSLMODE) describes the client's hop, not the server: not read.
+  const login = createEntraLogin(
+    options.credential,
+    {
+      ...options.tokenOptions,
+      host: options.host,
+      ...(options.username ? { username: options.username } : {}),
+      env: {},
+      onTokenEvent: (event) => {
+        if (event.type === "credentialCall") metrics.tokenRequests.inc();
+        if (event.type === "refreshFailed") {
+          logger.log("warn", "token_refresh_failed", {
+            error: redactTokens(event.error.message),
+            retryInMs: event.retryInMs,
+          });
+        }
+        userTokenEvent?.(event);
+      },
     },
-  });
+    "azure-postgresql-auth proxy",
+  );
+  const upstreamTls = { ssl: { rejectUnauthorized: true, ...(options.ca !== undefined && { ca: options.ca }) } };
+  const loginFor = (clientUser: string | undefined): Promise<EntraLoginResult> =>
+    login.login({
+      host: options.host,
+      port: target.port,
+      tls: upstreamTls,
+      configuredUser: options.roleFromToken ? undefined : clientUser,
+    });
   const sessions = new Set<Session>();
   /** BackendKeyData of open upstream sessions (passed to clients unchanged) → the server that owns it. */
   const cancelTargets = new Map<string, UpstreamTarget>();
@@ -149,8 +174,6 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     }
     return { fromClient, toClient };
   });
-
-  const getToken = async (): Promise<string> => (await tokenSource.getAccessToken({ host: options.host })).token;
 
   const handle = async (client: net.Socket): Promise<void> => {
     const session: Session = { client };
@@ -207,18 +230,10 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     let role: string;
     let roleSource: string;
     try {
-      token = await getToken();
-      if (options.username) {
-        role = options.username;
-        roleSource = "the proxy's --username";
-      } else if (clientUser && !options.roleFromToken) {
-        role = clientUser;
-        roleSource = "the client's user name";
-      } else {
-        const resolved = resolveRoleName(token, {});
-        role = resolved.roleName;
-        roleSource = `the token (${resolved.source})`;
-      }
+      const decided = await loginFor(clientUser);
+      token = decided.password;
+      role = decided.user;
+      roleSource = roleSources[decided.userSource] ?? `the token (${decided.userSource})`;
     } catch (error) {
       const e = EntraAuthError.isInstance(error)
         ? error
@@ -281,7 +296,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     if (!login.ok) {
       let tokenRole: string | undefined;
       try {
-        tokenRole = resolveRoleName(token, {}).roleName;
+        tokenRole = resolveRoleName(token, { env: {} }).roleName; // what the token alone names, for the fix
       } catch {
         tokenRole = undefined;
       }
@@ -398,7 +413,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       return draining;
     },
     async checkToken() {
-      await getToken();
+      await login.password({ host: options.host, port: target.port, tls: upstreamTls });
     },
     async close({ drainMs = 0 } = {}) {
       draining = true;

@@ -5,12 +5,7 @@
  * server may receive a token without TLS, and only when the application opts in with
  * `allowInsecureLoopback: true`.
  *
- * @example
- * ```ts
- * import { isLoopbackHost } from "@azure/postgresql-auth-core";
- * isLoopbackHost("127.0.0.1"); // true
- * isLoopbackHost("myserver.postgres.database.azure.com"); // false
- * ```
+ * @internal
  */
 export function isLoopbackHost(host: string): boolean {
   if (typeof host !== "string") return false;
