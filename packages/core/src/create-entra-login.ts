@@ -57,6 +57,8 @@ export interface EntraLoginOptions extends Omit<GetEntraTokenPasswordOptions, "h
 export interface EntraLoginRequest {
   /** The host the driver connects to (several for postgres.js). Default: the login's `host`, else `PGHOST`. */
   host?: string | readonly string[] | null | undefined;
+  /** The driver's own default host, when neither the connection, the `host` option nor `PGHOST` names one (pg's `localhost`). */
+  driverDefaultHost?: string | undefined;
   /** The port, for messages. */
   port?: number | string | null | undefined;
   /** The TLS the driver will use; see {@link EntraConnectionTls}. Left out: the login's `sslmode`, else `PGSSLMODE`, else `verify-full`. */
@@ -146,7 +148,9 @@ export interface EntraLogin {
    * The role name for a connection: the `username` option, else the configured user, else from a
    * token by the role name rules (a token is fetched only then).
    */
-  roleName(request?: Pick<EntraLoginRequest, "host" | "configuredUser" | "abortSignal">): Promise<string>;
+  roleName(
+    request?: Pick<EntraLoginRequest, "host" | "driverDefaultHost" | "configuredUser" | "abortSignal">,
+  ): Promise<string>;
   /**
    * {@link EntraLogin.prepare}, then a token from the shared cache: for a driver whose user name
    * is set elsewhere. A refused connection requests no token.
@@ -221,7 +225,7 @@ export function createEntraLogin(
 
   /** The host setting as the driver takes it (several joined with commas, ports kept) and each host alone. */
   const hostsOf = (request: EntraLoginRequest, env: Readonly<Record<string, string | undefined>>) => {
-    const given = request.host ?? hostOption ?? env.PGHOST;
+    const given = request.host ?? hostOption ?? env.PGHOST ?? request.driverDefaultHost;
     if (given === undefined || given === null) return { host: undefined, hosts: undefined };
     return { host: typeof given === "string" ? given : given.join(","), hosts: splitHosts(given) };
   };
@@ -254,7 +258,7 @@ export function createEntraLogin(
   };
 
   const roleName = async (
-    request: Pick<EntraLoginRequest, "host" | "configuredUser" | "abortSignal"> = {},
+    request: Pick<EntraLoginRequest, "host" | "driverDefaultHost" | "configuredUser" | "abortSignal"> = {},
   ): Promise<string> => {
     const env = envOption ?? process.env;
     const configuredUsername = typeof request.configuredUser === "string" ? request.configuredUser : undefined;

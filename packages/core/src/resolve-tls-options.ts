@@ -147,8 +147,9 @@ export function resolveTlsOptions(input: TlsDecisionInput): EntraTlsOptions | fa
       "INVALID_OPTION",
       `${setting} must be one of ${sslModes.join(", ")} (got "${mode.slice(0, 32)}").`,
     );
-  if (mode === "disable" || mode === "allow") return decide(input, "plaintext", false, `${setting} "${mode}"`);
-  if (mode === "no-verify") return decide(input, "unverified", { rejectUnauthorized: false }, `${setting} "no-verify"`);
+  if (mode === "disable" || mode === "allow") return decide(input, "plaintext", false, `${setting} is "${mode}"`);
+  if (mode === "no-verify")
+    return decide(input, "unverified", { rejectUnauthorized: false }, `${setting} is "no-verify"`);
   const rootCert = tls !== undefined ? tls.sslrootcert : (settings.sslrootcert ?? env.PGSSLROOTCERT);
   const ssl: EntraTlsOptions = { rejectUnauthorized: true };
   if (rootCert !== undefined && rootCert !== "" && rootCert !== "system") {
@@ -209,13 +210,17 @@ function decide(
   return typeof ssl === "object" && ssl !== null ? (ssl as EntraTlsOptions) : { rejectUnauthorized: false };
 }
 
-/** `dialectOptions.ssl (false)`, with the environment's PGSSLMODE when the driver may have read it. */
+/** `dialectOptions.ssl is false`, with the environment's PGSSLMODE when the driver may have read it. */
 function describeSetting(setting: string, ssl: unknown, env: Env): string {
-  if (setting.endsWith('"')) return setting; // a mode, already quoted
+  if (setting.endsWith('"')) return setting; // a mode, already said
   const value =
-    typeof ssl === "object" && ssl !== null ? "{ rejectUnauthorized: false }" : (JSON.stringify(ssl) ?? "unset");
+    typeof ssl === "object" && ssl !== null && (ssl as { rejectUnauthorized?: unknown }).rejectUnauthorized === false
+      ? "{ rejectUnauthorized: false }"
+      : ssl === true || (typeof ssl === "object" && ssl !== null)
+        ? "TLS options without rejectUnauthorized: true, and NODE_TLS_REJECT_UNAUTHORIZED=0 is set"
+        : (JSON.stringify(ssl) ?? "unset");
   const fromEnv = env.PGSSLMODE ? `; PGSSLMODE=${env.PGSSLMODE.slice(0, 32)} is set in the environment` : "";
-  return `${setting} (${value}${fromEnv})`;
+  return `${setting} is ${value}${fromEnv}`;
 }
 
 /** Reads a CA file (PEM). */

@@ -125,12 +125,12 @@ describe("createEntraLogin: the one TLS rule", () => {
   it("messages name the setting, the risk, the fix and the opt-in that applies", () => {
     const { login } = loginWith({ env: { PGSSLMODE: "disable" } });
     expect(failure(() => login.prepare({ host: azure, port: 5432 })).message).toMatch(
-      /^createEntraLogin refused to send an access token to myserver\.postgres\.database\.azure\.com:5432: .*PGSSLMODE environment variable "disable".*verify-full.*allowInsecureLoopback only applies/,
+      /^createEntraLogin refused to send an access token to myserver\.postgres\.database\.azure\.com:5432: .*PGSSLMODE environment variable is "disable".*verify-full.*allowInsecureLoopback only applies/,
     );
     const unverified = failure(() =>
       login.prepare({ host: "localhost", tls: { ssl: { rejectUnauthorized: false }, setting: "dialectOptions.ssl" } }),
     ).message;
-    expect(unverified).toMatch(/dialectOptions\.ssl \(\{ rejectUnauthorized: false \}; PGSSLMODE=disable is set/);
+    expect(unverified).toMatch(/\(dialectOptions\.ssl is \{ rejectUnauthorized: false \}; PGSSLMODE=disable is set/);
     expect(unverified).toMatch(/allowUnverifiedTls option to true.*set the allowInsecureLoopback option to true/);
     expect(
       failure(() => loginWith().login.prepare({ host: "/var/run/postgresql", tls: { ssl: false } })).message,

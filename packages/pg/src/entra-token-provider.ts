@@ -78,9 +78,10 @@ export function entraTokenProvider(
   const login = createEntraLogin(credential, options, "entraTokenProvider");
   return (parameters?: PgConnectionParametersLike): Promise<string> => {
     // pg < 8.19 passes nothing: the connection is unknown, only the token is asked for.
-    if (typeof parameters !== "object" || parameters === null || !("ssl" in parameters))
+    if (typeof parameters !== "object" || parameters === null)
       return login.password({ tls: "unknown" }).then(passwordOf);
     const { host, port, ssl } = parameters;
-    return login.password({ host, port, tls: { ssl, setting: pgSslSetting } }).then(passwordOf);
+    const tls = "ssl" in parameters ? { ssl, setting: pgSslSetting } : ("unknown" as const);
+    return login.password({ host, port, tls }).then(passwordOf);
   };
 }

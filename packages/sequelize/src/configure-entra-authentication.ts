@@ -82,7 +82,13 @@ export function configureEntraAuthentication(
     // replica's config object, reused; v7: a fresh clone), so the host (hence the cloud and scope)
     // and a role configured on one replica are that replica's own.
     const tls = connectionTls(config, v7);
-    const result = await login.login({ host: config.host, port: config.port, tls, configuredUser: configured });
+    const result = await login.login({
+      host: config.host,
+      driverDefaultHost: "localhost", // pg's, as Sequelize leaves the host to it
+      port: config.port,
+      tls,
+      configuredUser: configured,
+    });
     config[field] = result.user;
     config.password = result.password;
     earlierWrites.set(config, { wrote: result.user, configured });

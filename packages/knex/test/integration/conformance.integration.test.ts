@@ -8,14 +8,24 @@ import { entraKnexConnection } from "../../src/index.js";
 
 describeAdapterConformance({
   name: "Knex",
-  async connect({ host, port, database, caFile, credential, username, retireAfterMs }) {
+  async connect({ host, port, database, caFile, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
+    const ssl =
+      tls?.kind === "ssl: false"
+        ? false
+        : tls?.kind === "rejectUnauthorized: false"
+          ? { rejectUnauthorized: false }
+          : undefined;
     const db = knex({
       client: "pg",
       connection: entraKnexConnection(credential, {
-        connection: { host, port, database },
-        sslmode: "verify-full",
-        sslrootcert: caFile,
+        connection: { host, port, database, ...(ssl !== undefined && { ssl }) },
+        ...(tls === undefined
+          ? { sslmode: "verify-full", sslrootcert: caFile }
+          : tls.kind === "sslmode"
+            ? { sslmode: tls.mode }
+            : {}),
         ...(username === undefined ? {} : { username }),
+        allowInsecureLoopback,
       }),
       pool: { min: 0, max: 1, ...(retireAfterMs === undefined ? {} : { maxConnectionLifetimeMillis: retireAfterMs }) },
     });
@@ -36,4 +46,5 @@ describeAdapterConformance({
   setUp: (credential) => entraKnexConnection(credential as never),
   // Knex calls the connection provider for a new connection; the host comes from the settings.
   passwordFor: async (credential, host) => (await entraKnexConnection(credential, { connection: { host } })()).password,
+  tlsTable: {},
 });

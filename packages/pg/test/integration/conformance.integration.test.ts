@@ -1,21 +1,30 @@
 // The shared adapter conformance suite, run through pg with entraTokenProvider and getEntraRoleName.
-import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { describeAdapterConformance, type TlsSetting } from "@azure-postgresql-auth/test-support";
 import pg from "pg";
 import { entraTokenProvider, getEntraRoleName } from "../../src/index.js";
 
+/** pg's own ssl for a setting of the TLS table (undefined: no ssl key, pg reads PGSSLMODE). */
+function sslFor(tls: TlsSetting): pg.PoolConfig["ssl"] {
+  if (tls.kind === "ssl: false") return false;
+  if (tls.kind === "rejectUnauthorized: false") return { rejectUnauthorized: false };
+  return undefined;
+}
+
 describeAdapterConformance({
   name: "pg",
-  async connect({ host, port, database, ca, credential, username, retireAfterMs }) {
+  async connect({ host, port, database, ca, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
+    const ssl = tls === undefined ? { ca, rejectUnauthorized: true } : sslFor(tls);
     const pool = new pg.Pool({
       host,
       port,
       database,
       user: username ?? (await getEntraRoleName(credential)),
-      password: entraTokenProvider(credential),
-      ssl: { ca, rejectUnauthorized: true },
+      password: entraTokenProvider(credential, { allowInsecureLoopback }),
+      ...(ssl !== undefined && { ssl }),
       max: 1,
       ...(retireAfterMs === undefined ? {} : { maxLifetimeSeconds: retireAfterMs / 1000 }),
     });
+    pool.on("error", () => undefined);
     try {
       await pool.query("select 1"); // pg.Pool connects lazily: open its one connection now
     } catch (error) {
@@ -30,4 +39,13 @@ describeAdapterConformance({
   },
   setUp: (credential) => entraTokenProvider(credential as never),
   passwordFor: (credential, host) => entraTokenProvider(credential)({ host }),
+  tlsTable: {
+    // A password function cannot turn TLS on, and pg's default is no TLS.
+    plaintextWithoutSetting: true,
+    cannotExpress: {
+      // pg reads sslmode in a connection string its own way (sslmode=allow turns verified TLS on);
+      // its PGSSLMODE rows cover libpq's modes.
+      sslmode: "pg has no sslmode option of its own",
+    },
+  },
 });

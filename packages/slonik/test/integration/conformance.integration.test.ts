@@ -9,14 +9,25 @@ import { createEntraDriverFactory, type SlonikDriverFactoryLike } from "../../sr
 
 describeAdapterConformance({
   name: "Slonik",
-  async connect({ host, port, database, caFile, credential, username, retireAfterMs }) {
+  async connect({ host, port, database, caFile, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
     const user = username === undefined ? "" : `${encodeURIComponent(username)}@`;
+    const ssl =
+      tls?.kind === "ssl: false"
+        ? false
+        : tls?.kind === "rejectUnauthorized: false"
+          ? { rejectUnauthorized: false }
+          : undefined;
     // createPool sets the pg driver up (it reads type ids on a short connection of its own).
     const pool = await createPool(`postgres://${user}${host}:${port}/${database}`, {
       driverFactory: createEntraDriverFactory(createPgDriverFactory(), credential, {
-        sslmode: "verify-full",
-        sslrootcert: caFile,
+        ...(tls === undefined
+          ? { sslmode: "verify-full", sslrootcert: caFile }
+          : tls.kind === "sslmode"
+            ? { sslmode: tls.mode }
+            : {}),
+        allowInsecureLoopback,
       }),
+      ...(ssl !== undefined && { ssl: ssl as never }), // Slonik's own ssl option (its type omits false)
       maximumPoolSize: 1,
       // The pool closes an idle connection after idleTimeout: the next query opens a new one.
       ...(retireAfterMs === undefined ? {} : { idleTimeout: retireAfterMs / 20 }),
@@ -47,4 +58,5 @@ describeAdapterConformance({
     )({ driverConfiguration: { connectionUri: `postgres://${host}/db` } });
     return decodeURIComponent(new URL(uris[0]!).password);
   },
+  tlsTable: {},
 });
