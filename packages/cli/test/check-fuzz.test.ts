@@ -4,6 +4,7 @@
 // so a failure reproduces. The server is a stand-in that speaks just enough PostgreSQL over real TLS.
 import net from "node:net";
 import tls from "node:tls";
+import { seededRandom } from "@azure-postgresql-auth/test-support";
 import { generate } from "selfsigned";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckResult, checkConnection } from "../src/index.js";
@@ -109,16 +110,6 @@ function lastStep(result: CheckResult) {
   return result.steps.at(-1)!;
 }
 
-// mulberry32
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("check: the query step", { timeout: 60_000 }, () => {
   it("a well-formed reply, even one byte at a time: ok, with current_user", async () => {
     behaviour = loggedIn((socket) => {
@@ -194,7 +185,7 @@ describe("check: the login step", { timeout: 60_000 }, () => {
 
 describe("check fuzz", { timeout: 120_000 }, () => {
   it("300 random replies to the login or the query, each ended by a close or a drop: every run ends in a result", async () => {
-    const random = prng(0xc0ffee);
+    const random = seededRandom(0xc0ffee);
     const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
     const outcomes = { ok: 0, login: 0, query: 0 };
     for (let i = 0; i < 300; i++) {

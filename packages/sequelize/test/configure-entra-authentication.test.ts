@@ -3,7 +3,12 @@ import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
 import { Sequelize as SequelizeV6 } from "sequelize";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { configureEntraAuthentication, EntraAuthError, type SequelizeBeforeConnectHook } from "../src/index.js";
+import {
+  type ConfigureEntraAuthenticationOptions,
+  configureEntraAuthentication,
+  EntraAuthError,
+  type SequelizeBeforeConnectHook,
+} from "../src/index.js";
 
 type Config = {
   username?: string | null;
@@ -389,41 +394,39 @@ describe("configureEntraAuthentication: the core's TLS rule", () => {
     await withCa.close();
   });
 
-  it("allowUnverifiedTls lets rejectUnauthorized: false through, never ssl: false", async () => {
+  /** A v7 instance with the hook and these options; `run` runs its beforeConnect hooks on a config. */
+  function v7With(options: ConfigureEntraAuthenticationOptions) {
     const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app" });
     const accessToken = tokenFor(alice);
     configureEntraAuthentication(
       sequelize,
       fakeCredential(() => accessToken),
-      { allowUnverifiedTls: true },
+      options,
     );
+    return {
+      sequelize,
+      accessToken,
+      run: (config: Config) => sequelize.hooks.runAsync("beforeConnect", config as never),
+    };
+  }
+
+  it("allowUnverifiedTls lets rejectUnauthorized: false through, never ssl: false", async () => {
+    const { sequelize, accessToken, run } = v7With({ allowUnverifiedTls: true });
     const config: Config = { host: azure, ssl: { rejectUnauthorized: false } };
-    await sequelize.hooks.runAsync("beforeConnect", config as never);
+    await run(config);
     expect(config.password).toBe(accessToken.token);
-    await expect(sequelize.hooks.runAsync("beforeConnect", { host: azure, ssl: false } as never)).rejects.toMatchObject(
-      {
-        code: "INSECURE_CONNECTION",
-      },
-    );
+    await expect(run({ host: azure, ssl: false })).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
     await sequelize.close();
   });
 
   it("allowInsecureLoopback lets a token go without TLS to this machine only", async () => {
-    const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app" });
-    const accessToken = tokenFor(alice);
-    configureEntraAuthentication(
-      sequelize,
-      fakeCredential(() => accessToken),
-      { allowInsecureLoopback: true },
-    );
+    const { sequelize, accessToken, run } = v7With({ allowInsecureLoopback: true });
     for (const host of ["localhost", "127.0.0.1", "::1", "/var/run/postgresql"]) {
       const config: Config = { host, ssl: false };
-      await sequelize.hooks.runAsync("beforeConnect", config as never);
+      await run(config);
       expect(config.password).toBe(accessToken.token);
     }
-    await expect(
-      sequelize.hooks.runAsync("beforeConnect", { host: "10.0.0.5", ssl: false } as never),
-    ).rejects.toMatchObject({
+    await expect(run({ host: "10.0.0.5", ssl: false })).rejects.toMatchObject({
       code: "INSECURE_CONNECTION",
       message: expect.stringContaining("allowInsecureLoopback only applies to a server on this machine"),
     });

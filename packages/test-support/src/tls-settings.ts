@@ -18,15 +18,10 @@ export type TableSslMode = "disable" | "allow" | "prefer" | "require" | "verify-
 /** What a setting does with the token: verified TLS, or refused as plaintext or as unverified TLS. */
 export type TlsOutcome = "verified" | "refused: plaintext" | "refused: unverified";
 
-const modes: readonly TableSslMode[] = [
-  "disable",
-  "allow",
-  "prefer",
-  "require",
-  "verify-ca",
-  "verify-full",
-  "no-verify",
-];
+/** The modes by what they do with the token, as the rule says. */
+const plaintextModes: readonly TableSslMode[] = ["disable", "allow"];
+const verifyingModes: readonly TableSslMode[] = ["prefer", "require", "verify-ca", "verify-full"];
+const modes = [...plaintextModes, ...verifyingModes, "no-verify" as const];
 
 /** Every row of the table. */
 export const tlsSettings: readonly TlsSetting[] = [
@@ -50,6 +45,27 @@ export function expectedTlsOutcome(setting: TlsSetting, plaintextWithoutSetting 
   if (setting.kind === "none") return plaintextWithoutSetting ? "refused: plaintext" : "verified";
   if (setting.kind === "ssl: false") return "refused: plaintext";
   if (setting.kind === "rejectUnauthorized: false") return "refused: unverified";
-  if (setting.mode === "disable" || setting.mode === "allow") return "refused: plaintext";
-  return setting.mode === "no-verify" ? "refused: unverified" : "verified";
+  if (plaintextModes.includes(setting.mode)) return "refused: plaintext";
+  return verifyingModes.includes(setting.mode) ? "verified" : "refused: unverified";
+}
+
+/**
+ * The driver's own `ssl` value for a row (pg's `ssl`, Sequelize's, Knex's `connection.ssl`,
+ * Slonik's `ssl`): `undefined` when the row is not an `ssl` value (leave the driver's unset).
+ */
+export function sslValueFor(tls: TlsSetting | undefined): false | { rejectUnauthorized: false } | undefined {
+  if (tls?.kind === "ssl: false") return false;
+  return tls?.kind === "rejectUnauthorized: false" ? { rejectUnauthorized: false } : undefined;
+}
+
+/**
+ * The adapter's `sslmode`/`sslrootcert` settings: for the suite's ordinary connections (no row),
+ * verified TLS with the emulator's CA file; for an `sslmode` row, that mode; else none.
+ */
+export function sslmodeSettingsFor(
+  tls: TlsSetting | undefined,
+  caFile: string,
+): { sslmode?: TableSslMode; sslrootcert?: string } {
+  if (tls === undefined) return { sslmode: "verify-full", sslrootcert: caFile };
+  return tls.kind === "sslmode" ? { sslmode: tls.mode } : {};
 }

@@ -2,28 +2,19 @@
 // the README's program (`knex({ client: "pg", connection: entraKnexConnection(...) })`), TLS
 // verified against the emulator's CA through the adapter's own sslrootcert setting, one connection
 // per Knex instance (a pool of at most one).
-import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { describeAdapterConformance, sslmodeSettingsFor, sslValueFor } from "@azure-postgresql-auth/test-support";
 import knex from "knex";
 import { entraKnexConnection } from "../../src/index.js";
 
 describeAdapterConformance({
   name: "Knex",
   async connect({ host, port, database, caFile, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
-    const ssl =
-      tls?.kind === "ssl: false"
-        ? false
-        : tls?.kind === "rejectUnauthorized: false"
-          ? { rejectUnauthorized: false }
-          : undefined;
+    const ssl = sslValueFor(tls);
     const db = knex({
       client: "pg",
       connection: entraKnexConnection(credential, {
         connection: { host, port, database, ...(ssl !== undefined && { ssl }) },
-        ...(tls === undefined
-          ? { sslmode: "verify-full", sslrootcert: caFile }
-          : tls.kind === "sslmode"
-            ? { sslmode: tls.mode }
-            : {}),
+        ...sslmodeSettingsFor(tls, caFile),
         ...(username === undefined ? {} : { username }),
         allowInsecureLoopback,
       }),

@@ -2,7 +2,7 @@
 // README's program (`MikroORM.init({ ...options, dbName })`), TLS verified against the emulator's
 // CA through the adapter's own sslrootcert setting, one connection per MikroORM instance (a Knex
 // pool of at most one connection).
-import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { describeAdapterConformance, sslmodeSettingsFor } from "@azure-postgresql-auth/test-support";
 import { MikroORM } from "@mikro-orm/postgresql";
 import { getEntraMikroOrmOptions } from "../../src/index.js";
 
@@ -13,11 +13,7 @@ describeAdapterConformance({
     const orm = await MikroORM.init({
       ...(await getEntraMikroOrmOptions(credential, {
         host,
-        ...(tls === undefined
-          ? { sslmode: "verify-full", sslrootcert: caFile }
-          : tls.kind === "sslmode"
-            ? { sslmode: tls.mode }
-            : {}),
+        ...sslmodeSettingsFor(tls, caFile),
         ...(username === undefined ? {} : { username }),
         allowInsecureLoopback,
       })),

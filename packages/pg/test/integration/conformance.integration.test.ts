@@ -1,19 +1,13 @@
 // The shared adapter conformance suite, run through pg with entraTokenProvider and getEntraRoleName.
-import { describeAdapterConformance, type TlsSetting } from "@azure-postgresql-auth/test-support";
+import { describeAdapterConformance, sslValueFor } from "@azure-postgresql-auth/test-support";
 import pg from "pg";
 import { entraTokenProvider, getEntraRoleName } from "../../src/index.js";
-
-/** pg's own ssl for a setting of the TLS table (undefined: no ssl key, pg reads PGSSLMODE). */
-function sslFor(tls: TlsSetting): pg.PoolConfig["ssl"] {
-  if (tls.kind === "ssl: false") return false;
-  if (tls.kind === "rejectUnauthorized: false") return { rejectUnauthorized: false };
-  return undefined;
-}
 
 describeAdapterConformance({
   name: "pg",
   async connect({ host, port, database, ca, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
-    const ssl = tls === undefined ? { ca, rejectUnauthorized: true } : sslFor(tls);
+    // Without a row: verified TLS with the emulator's CA; a row: pg's own ssl (unset: pg reads PGSSLMODE).
+    const ssl = tls === undefined ? { ca, rejectUnauthorized: true } : sslValueFor(tls);
     const pool = new pg.Pool({
       host,
       port,

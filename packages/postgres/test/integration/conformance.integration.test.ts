@@ -1,7 +1,7 @@
 // The shared adapter conformance suite, run through postgres.js with getEntraPostgresOptions: the
 // README's program (`postgres({ ...options, database })`), TLS verified against the emulator's CA
 // through the adapter's own sslrootcert setting, one connection per postgres() instance (max: 1).
-import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { describeAdapterConformance, sslmodeSettingsFor } from "@azure-postgresql-auth/test-support";
 import postgres from "postgres";
 import { getEntraPostgresOptions } from "../../src/index.js";
 
@@ -11,11 +11,7 @@ describeAdapterConformance({
     const sql = postgres({
       ...(await getEntraPostgresOptions(credential, {
         host,
-        ...(tls === undefined
-          ? { sslmode: "verify-full", sslrootcert: caFile }
-          : tls.kind === "sslmode"
-            ? { sslmode: tls.mode }
-            : {}),
+        ...sslmodeSettingsFor(tls, caFile),
         ...(username === undefined ? {} : { username }),
         allowInsecureLoopback,
       })),

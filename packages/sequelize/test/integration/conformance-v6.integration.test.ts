@@ -4,7 +4,7 @@
 import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
 import { QueryTypes, Sequelize as SequelizeV6 } from "sequelize";
 import { configureEntraAuthentication } from "../../src/index.js";
-import { sequelizeTls } from "./sequelize-tls.js";
+import { authenticated, sequelizeTls } from "./sequelize-tls.js";
 
 type HookConfig = Record<string, unknown>;
 
@@ -24,12 +24,7 @@ describeAdapterConformance({
       pool: retireAfterMs === undefined ? { max: 1 } : { max: 1, min: 0, idle: retireAfterMs / 10, evict: 50 },
     });
     configureEntraAuthentication(sequelize, credential, { allowInsecureLoopback, ...(sslmode && { sslmode }) });
-    try {
-      await sequelize.authenticate();
-    } catch (error) {
-      await sequelize.close();
-      throw error;
-    }
+    await authenticated(sequelize);
     return {
       async currentUser() {
         const rows = await sequelize.query<{ current_user: string }>("select current_user", {

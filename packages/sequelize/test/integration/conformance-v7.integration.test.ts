@@ -3,7 +3,7 @@ import { describeAdapterConformance } from "@azure-postgresql-auth/test-support"
 import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
 import { configureEntraAuthentication } from "../../src/index.js";
-import { sequelizeTls } from "./sequelize-tls.js";
+import { authenticated, sequelizeTls } from "./sequelize-tls.js";
 
 type HookConfig = Record<string, unknown>;
 
@@ -23,12 +23,7 @@ describeAdapterConformance({
       pool: retireAfterMs === undefined ? { max: 1 } : { max: 1, min: 0, idle: retireAfterMs / 10, evict: 50 },
     });
     configureEntraAuthentication(sequelize, credential, { allowInsecureLoopback, ...(sslmode && { sslmode }) });
-    try {
-      await sequelize.authenticate();
-    } catch (error) {
-      await sequelize.close();
-      throw error;
-    }
+    await authenticated(sequelize);
     return {
       async currentUser() {
         const [rows] = await sequelize.query("select current_user");

@@ -2,7 +2,7 @@
 // README's program (`createPool(uri, { driverFactory })`), the role name for group login in the
 // URI (the adapter's documented way), TLS verified against the emulator's CA through the adapter's
 // own sslrootcert option, one pool connection per pool (maximumPoolSize: 1).
-import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { describeAdapterConformance, sslmodeSettingsFor, sslValueFor } from "@azure-postgresql-auth/test-support";
 import { createPgDriverFactory } from "@slonik/pg-driver";
 import { createPool, sql } from "slonik";
 import { createEntraDriverFactory, type SlonikDriverFactoryLike } from "../../src/index.js";
@@ -11,20 +11,11 @@ describeAdapterConformance({
   name: "Slonik",
   async connect({ host, port, database, caFile, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
     const user = username === undefined ? "" : `${encodeURIComponent(username)}@`;
-    const ssl =
-      tls?.kind === "ssl: false"
-        ? false
-        : tls?.kind === "rejectUnauthorized: false"
-          ? { rejectUnauthorized: false }
-          : undefined;
+    const ssl = sslValueFor(tls);
     // createPool sets the pg driver up (it reads type ids on a short connection of its own).
     const pool = await createPool(`postgres://${user}${host}:${port}/${database}`, {
       driverFactory: createEntraDriverFactory(createPgDriverFactory(), credential, {
-        ...(tls === undefined
-          ? { sslmode: "verify-full", sslrootcert: caFile }
-          : tls.kind === "sslmode"
-            ? { sslmode: tls.mode }
-            : {}),
+        ...sslmodeSettingsFor(tls, caFile),
         allowInsecureLoopback,
       }),
       ...(ssl !== undefined && { ssl: ssl as never }), // Slonik's own ssl option (its type omits false)
