@@ -3,8 +3,9 @@ import net from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
 import {
-  createEntraTokenSource,
+  createEntraLogin,
   EntraAuthError,
+  type EntraLoginResult,
   type GetEntraTokenPasswordOptions,
   isLoopbackHost,
   redactTokens,
@@ -184,6 +185,12 @@ interface Session {
 
 const quietLogger: ProxyLogger = { log() {} };
 
+/** Where the role name came from, in the proxy's words (the token's claims otherwise). */
+const roleSources: Partial<Record<EntraLoginResult["userSource"], string>> = {
+  username: "the proxy's --username",
+  configured: "the client's user name",
+};
+
 /**
  * Starts the local auth proxy: PostgreSQL clients connect without TLS on loopback and without a
  * token; the proxy logs each one in to the Azure server over verified TLS with a cached Entra
@@ -219,22 +226,40 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
   const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
   const userTokenEvent = options.tokenOptions?.onTokenEvent;
-  // One token source for every server: the host of each call picks the scope, and core's shared
-  // cache keeps one token per credential and scope, so servers of one cloud share it.
-  const tokenSource = createEntraTokenSource(options.credential, {
-    ...options.tokenOptions,
-    onTokenEvent: (event) => {
-      if (event.type === "credentialCall") metrics.tokenRequests.inc();
-      if (event.type === "refreshFailed") {
-        logger.log("warn", "token_refresh_failed", {
-          scope: event.scopes.join(" "),
-          error: redactTokens(event.error.message),
-          retryInMs: event.retryInMs,
-        });
-      }
-      userTokenEvent?.(event);
+  // The one login policy, as every adapter uses it, shared by every server: each login's host
+  // selects the cloud (core's cache keeps one token per credential and scope, so servers of one
+  // cloud share it), the upstream's TLS (always verified, see connectUpstreamTls) goes through the
+  // same rule, and the role name follows the core's order with the client's user name as the
+  // configured user. The proxy's own environment (PGUSER, PGSSLMODE) describes the client's hop, not
+  // the server: not read.
+  const entraLogin = createEntraLogin(
+    options.credential,
+    {
+      ...options.tokenOptions,
+      ...(options.username ? { username: options.username } : {}),
+      env: {},
+      onTokenEvent: (event) => {
+        if (event.type === "credentialCall") metrics.tokenRequests.inc();
+        if (event.type === "refreshFailed") {
+          logger.log("warn", "token_refresh_failed", {
+            scope: event.scopes.join(" "),
+            error: redactTokens(event.error.message),
+            retryInMs: event.retryInMs,
+          });
+        }
+        userTokenEvent?.(event);
+      },
     },
-  });
+    "azure-postgresql-auth proxy",
+  );
+  const upstreamTls = { ssl: { rejectUnauthorized: true, ...(options.ca !== undefined && { ca: options.ca }) } };
+  const loginFor = (server: ServerState, clientUser: string | undefined): Promise<EntraLoginResult> =>
+    entraLogin.login({
+      host: server.target.host,
+      port: server.target.port,
+      tls: upstreamTls,
+      configuredUser: options.roleFromToken ? undefined : clientUser,
+    });
   const sessions = new Set<Session>();
   /** BackendKeyData of open upstream sessions (passed to clients unchanged) → the server that owns it. */
   const cancelTargets = new Map<string, ServerState>();
@@ -245,26 +270,6 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       yield { server: s.server.name, fromClient: s.client.bytesRead, toClient: s.client.bytesWritten };
     }
   });
-
-  const getToken = async (server: ServerState): Promise<string> =>
-    (await tokenSource.getAccessToken({ host: server.target.host })).token;
-
-  const chooseRole = (token: string, clientUser: string): { role: string; roleSource: string } => {
-    let role: string;
-    let roleSource: string;
-    if (options.username) {
-      role = options.username;
-      roleSource = "the proxy's --username";
-    } else if (clientUser && !options.roleFromToken) {
-      role = clientUser;
-      roleSource = "the client's user name";
-    } else {
-      const resolved = resolveRoleName(token, {});
-      role = resolved.roleName;
-      roleSource = `the token (${resolved.source})`;
-    }
-    return { role, roleSource };
-  };
 
   const ended = (session: Session, end: NonNullable<Session["end"]>) => {
     session.end ??= end;
@@ -371,8 +376,10 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     let role: string;
     let roleSource: string;
     try {
-      token = await getToken(server);
-      ({ role, roleSource } = chooseRole(token, clientUser));
+      const decided = await loginFor(server, clientUser);
+      token = decided.password;
+      role = decided.user;
+      roleSource = roleSources[decided.userSource] ?? `the token (${decided.userSource})`;
     } catch (error) {
       const e = EntraAuthError.isInstance(error)
         ? error
@@ -438,7 +445,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     if (!login.ok) {
       let tokenRole: string | undefined;
       try {
-        tokenRole = resolveRoleName(token, {}).roleName;
+        tokenRole = resolveRoleName(token, { env: {} }).roleName; // what the token alone names, for the fix
       } catch {
         tokenRole = undefined;
       }
@@ -624,11 +631,13 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       return draining;
     },
     async checkToken() {
-      await Promise.all(servers.map((s) => getToken(s)));
+      await Promise.all(
+        servers.map((s) => entraLogin.password({ host: s.target.host, port: s.target.port, tls: upstreamTls })),
+      );
     },
     async roleFor(user = "", host) {
       const server = (host === undefined ? undefined : servers.find((s) => s.target.host === host)) ?? servers[0]!;
-      return chooseRole(await getToken(server), user).role;
+      return (await loginFor(server, user)).user;
     },
     close({ drainMs = 0, acceptMs = 0 } = {}) {
       if (closing) {

@@ -1,11 +1,10 @@
 import type { TokenCredential } from "@azure/core-auth";
 import {
-  createEntraTokenSource,
+  createEntraLogin,
   decodeTokenClaims,
   EntraAuthError,
   redactTokens,
   resolveRoleName,
-  resolveScopes,
 } from "@azure/postgresql-auth-core";
 import { explainRefusal, type RefusalKind } from "./explain-refusal.js";
 import { connectUpstreamTls, loginUpstream, resolveHost, UpstreamConnectError } from "./upstream-login.js";
@@ -165,8 +164,11 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
   }
 
   try {
-    // Token
+    // Token, and the role name by the core's login policy (the --user / PGUSER given to check is the
+    // configured user; this process's own PGUSER is not read a second time).
     let token: string;
+    let user = options.user;
+    let userSource = "--user / PGUSER";
     if (options.password !== undefined) {
       token = options.password;
       steps.push({
@@ -177,16 +179,26 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
     } else {
       try {
         if (!options.credential) throw new EntraAuthError("CREDENTIAL_REQUIRED", "No credential given.");
-        const source = createEntraTokenSource(options.credential, {
+        const login = createEntraLogin(
+          options.credential,
+          {
+            host: options.host,
+            env: {},
+            ...(options.scope !== undefined && { scope: options.scope }),
+            ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
+          },
+          "azure-postgresql-auth check",
+        );
+        const decided = await login.login({
           host: options.host,
-          ...(options.scope !== undefined && { scope: options.scope }),
-          ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
+          port,
+          tls: { ssl: { rejectUnauthorized: true, ...(options.ca !== undefined && { ca: options.ca }) } },
+          configuredUser: options.user,
         });
-        token = (await source.getAccessToken({ host: options.host })).token;
-        const scope = resolveScopes(
-          options.scope !== undefined ? { scope: options.scope } : { host: options.host },
-        ).join(" ");
-        steps.push({ step: "token", ok: true, detail: `got a token for ${scope}: ${describeToken(token)}` });
+        token = decided.password;
+        user = decided.user;
+        if (decided.userSource !== "configured") userSource = "the token";
+        steps.push({ step: "token", ok: true, detail: `got a token: ${describeToken(token)}` });
       } catch (error) {
         const e = EntraAuthError.isInstance(error)
           ? error
@@ -195,15 +207,16 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
           step: "token",
           ok: false,
           detail: `${e.code}: ${redactTokens(e.message)}`,
-          fix: "Sign in (az login), or configure the managed identity / service principal that DefaultAzureCredential should use.",
+          fix:
+            e.code === "ROLE_NAME_UNRESOLVED" || e.code === "TOKEN_NOT_JWT"
+              ? "Give the role name with --user (or PGUSER)."
+              : "Sign in (az login), or configure the managed identity / service principal that DefaultAzureCredential should use.",
         });
         return done(false);
       }
     }
 
     // Login
-    let user = options.user;
-    let userSource = "--user / PGUSER";
     let tokenRole: string | undefined;
     try {
       tokenRole = resolveRoleName(token, { env: {} }).roleName;
@@ -253,10 +266,14 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
     login.socket.end(message("X", Buffer.alloc(0)));
     return done(true, currentUser);
   } catch (error) {
+    const loggedIn = steps.some((s) => s.step === "login");
     steps.push({
-      step: steps.some((s) => s.step === "login") ? "query" : "login",
+      step: loggedIn ? "query" : "login",
       ok: false,
       detail: redactTokens(error instanceof Error ? error.message : String(error)),
+      fix: loggedIn
+        ? "The connection broke or answered unlike PostgreSQL after the login: check for a proxy, load balancer or firewall in between, and try again."
+        : "The server did not complete the login like Azure Database for PostgreSQL: check host and port (6432 for PgBouncer), and try again.",
     });
     return done(false);
   } finally {
@@ -282,38 +299,77 @@ function describeToken(token: string): string {
   }
 }
 
+/** Longest reply `check` reads for its one-value query: anything longer is not that query's answer. */
+const maxReplyBytes = 1 << 20;
+
+/**
+ * Runs a simple query and resolves to the first column of its first row. Every way the reply can go
+ * wrong ends the promise with a clear error, never an uncaught exception or a wait for the whole
+ * timeout: a malformed or oversized message, a reply cut off by a closed or failed connection, and
+ * silence (the timeout).
+ */
 function simpleQueryFirstValue(socket: import("node:tls").TLSSocket, sql: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer: Buffer = Buffer.alloc(0);
     let value: string | undefined;
     let error: string | undefined;
-    const timer = setTimeout(() => finish(new Error(`the query did not finish within ${timeoutMs} ms`)), timeoutMs);
+    let settled = false;
     const finish = (failure?: Error) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.off("data", onData);
+      socket.off("close", onClose);
+      socket.off("end", onClose);
+      socket.off("error", onError);
       if (failure) reject(failure);
       else if (error !== undefined) reject(new Error(error));
       else resolve(value ?? "");
     };
+    const malformed = (what: string) =>
+      finish(new Error(`the server's reply to the query is malformed (${what}); this is not PostgreSQL's answer`));
+    const onClose = () => finish(new Error("the server closed the connection before the query finished"));
+    const onError = (e: Error) => finish(new Error(`the connection failed during the query: ${e.message}`));
+    const timer = setTimeout(() => finish(new Error(`the query did not finish within ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      const { messages, rest } = splitMessages(buffer);
-      buffer = rest;
-      for (const m of messages) {
-        if (m.type === "D" && value === undefined && m.body.readUInt16BE(0) > 0) {
-          const length = m.body.readInt32BE(2);
-          value = length < 0 ? "" : m.body.toString("utf8", 6, 6 + length);
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+      if (buffer.length > maxReplyBytes) return malformed(`more than ${maxReplyBytes} bytes`);
+      let split: ReturnType<typeof splitMessages>;
+      try {
+        split = splitMessages(buffer, maxReplyBytes);
+      } catch (e) {
+        return malformed(e instanceof Error ? e.message : String(e));
+      }
+      buffer = split.rest;
+      for (const m of split.messages) {
+        if (m.type === "D" && value === undefined) {
+          const cell = firstCell(m.body);
+          if (cell === "malformed") return malformed("a data row whose lengths do not add up");
+          value = cell;
         } else if (m.type === "E") {
           const e = parseErrorFields(m.body);
           error = `${e.code} ${e.message}`;
         } else if (m.type === "Z") {
-          finish();
-          return;
+          return finish();
         }
       }
     };
     socket.on("data", onData);
+    socket.once("close", onClose);
+    socket.once("end", onClose);
+    socket.on("error", onError);
+    if (socket.destroyed) return onClose();
     socket.resume();
     socket.write(message("Q", Buffer.from(`${sql}\0`, "utf8")));
   });
+}
+
+/** The first column of a DataRow body as text (`""` for NULL or no columns), or "malformed". */
+function firstCell(body: Buffer): string | "malformed" {
+  if (body.length < 2) return "malformed";
+  if (body.readUInt16BE(0) === 0) return "";
+  if (body.length < 6) return "malformed";
+  const length = body.readInt32BE(2);
+  if (length < -1 || 6 + length > body.length) return "malformed";
+  return length === -1 ? "" : body.toString("utf8", 6, 6 + length);
 }

@@ -3,6 +3,7 @@
 // never crashes, and never asks for a token for such a client. Seeded, so a failure reproduces.
 import net from "node:net";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import { seededRandom } from "@azure-postgresql-auth/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthProxy, startAuthProxy } from "../src/index.js";
 import {
@@ -82,16 +83,6 @@ function int32(...values: number[]): Buffer {
   return b;
 }
 
-// mulberry32
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("startup phase: what a client can send", () => {
   it("SSLRequest and GSSENCRequest are answered 'N' (plaintext loopback hop)", async () => {
     const answer = await exchange(Buffer.concat([int32(8, GSSENC_REQUEST_CODE)]), { end: true });
@@ -156,7 +147,7 @@ describe("startup phase: what a client can send", () => {
 
 describe("startup phase fuzz", () => {
   it("500 random inputs: each gets an error or a close, nobody crashes, the token is never asked for", async () => {
-    const random = prng(0x5eed);
+    const random = seededRandom(0x5eed);
     const callsBefore = credentialCalls;
     const byte = () => Math.floor(random() * 256);
     const inputs: Buffer[] = [];

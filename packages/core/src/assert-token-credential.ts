@@ -7,11 +7,7 @@ import { EntraAuthError } from "./entra-auth-error.js";
  * Adapters call it when they are set up, so a missing credential fails at start-up and not at
  * the first connection.
  *
- * @example
- * ```ts
- * import { assertTokenCredential } from "@azure/postgresql-auth-core";
- * assertTokenCredential(credential, "entraTokenProvider");
- * ```
+ * @internal
  */
 export function assertTokenCredential(credential: unknown, caller: string): asserts credential is TokenCredential {
   if (

@@ -2,22 +2,14 @@
  * The Azure clouds that host Azure Database for PostgreSQL, with their Entra ID resource
  * and server host suffix.
  *
- * @example
- * ```ts
- * import { azurePostgresqlClouds } from "@azure/postgresql-auth-core";
- * const scope = azurePostgresqlClouds.AzureUSGovernment.scope;
- * ```
+ * @internal
  */
 export type AzureCloud = "AzurePublicCloud" | "AzureUSGovernment" | "AzureChinaCloud";
 
 /**
  * Entra ID resource, scope and server host suffix of one Azure cloud.
  *
- * @example
- * ```ts
- * import { azurePostgresqlClouds, type AzurePostgresqlCloudInfo } from "@azure/postgresql-auth-core";
- * const info: AzurePostgresqlCloudInfo = azurePostgresqlClouds.AzureChinaCloud;
- * ```
+ * @internal
  */
 export interface AzurePostgresqlCloudInfo {
   /** The token audience, e.g. `https://ossrdbms-aad.database.windows.net`. */
@@ -31,12 +23,7 @@ export interface AzurePostgresqlCloudInfo {
 /**
  * Resource, scope and host suffix per cloud.
  *
- * @example
- * ```ts
- * import { azurePostgresqlClouds } from "@azure/postgresql-auth-core";
- * console.log(azurePostgresqlClouds.AzurePublicCloud.scope);
- * // https://ossrdbms-aad.database.windows.net/.default
- * ```
+ * @internal
  */
 export const azurePostgresqlClouds: Readonly<Record<AzureCloud, AzurePostgresqlCloudInfo>> = Object.freeze({
   AzurePublicCloud: cloud("https://ossrdbms-aad.database.windows.net", ".postgres.database.azure.com"),
@@ -51,11 +38,7 @@ function cloud(resource: string, hostSuffix: string): AzurePostgresqlCloudInfo {
 /**
  * The default scope (Azure public cloud): `https://ossrdbms-aad.database.windows.net/.default`.
  *
- * @example
- * ```ts
- * import { DEFAULT_SCOPE } from "@azure/postgresql-auth-core";
- * const token = await credential.getToken(DEFAULT_SCOPE);
- * ```
+ * @internal
  */
 export const DEFAULT_SCOPE: string = azurePostgresqlClouds.AzurePublicCloud.scope;
 
@@ -63,12 +46,7 @@ export const DEFAULT_SCOPE: string = azurePostgresqlClouds.AzurePublicCloud.scop
  * The cloud a server host name belongs to, from its suffix; `undefined` for any other host
  * (localhost, an IP address, a private DNS alias).
  *
- * @example
- * ```ts
- * import { cloudFromHost } from "@azure/postgresql-auth-core";
- * cloudFromHost("myserver.postgres.database.usgovcloudapi.net"); // "AzureUSGovernment"
- * cloudFromHost("localhost"); // undefined
- * ```
+ * @internal
  */
 export function cloudFromHost(host: string | undefined | null): AzureCloud | undefined {
   if (typeof host !== "string") return undefined;

@@ -10,8 +10,7 @@
  * - `TOKEN_NOT_JWT`: a role name was needed but the token is not a JWT.
  * - `INVALID_SCOPE`: the `scope` option is empty or not a string.
  * - `INVALID_OPTION`: an options argument or another option has the wrong type or value.
- * - `INSECURE_CONNECTION`: a token was about to be sent over a connection without TLS.
- * - `INVALID_SEQUELIZE_INSTANCE`: the object given has no `beforeConnect` hook API.
+ * - `INSECURE_CONNECTION`: a token was about to be sent without TLS, or over TLS that does not verify the server.
  * - `ROLE_NAME_UNRESOLVED`: no rule produced a PostgreSQL role name.
  *
  * @example
@@ -34,7 +33,6 @@ export type EntraAuthErrorCode =
   | "INVALID_SCOPE"
   | "INVALID_OPTION"
   | "INSECURE_CONNECTION"
-  | "INVALID_SEQUELIZE_INSTANCE"
   | "ROLE_NAME_UNRESOLVED";
 
 const marker = Symbol.for("@azure/postgresql-auth-core.EntraAuthError");
@@ -49,10 +47,10 @@ const marker = Symbol.for("@azure/postgresql-auth-core.EntraAuthError");
  *
  * @example
  * ```ts
- * import { createEntraTokenSource, EntraAuthError, resolveRoleName } from "@azure/postgresql-auth-core";
+ * import { createEntraLogin, EntraAuthError } from "@azure/postgresql-auth-core";
  * try {
- *   const { token } = await createEntraTokenSource(credential).getAccessToken();
- *   console.log(resolveRoleName(token).roleName);
+ *   const { user } = await createEntraLogin(credential).login({ host: "myserver.postgres.database.azure.com" });
+ *   console.log(user);
  * } catch (err) {
  *   if (EntraAuthError.isInstance(err) && err.code === "ROLE_NAME_UNRESOLVED") {
  *     console.error("Set the username option to your PostgreSQL role name");

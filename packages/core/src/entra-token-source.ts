@@ -43,7 +43,7 @@ export interface EntraTokenSource {
  * call on every new connection. Tokens come from the shared cache (refresh-ahead, single-flight)
  * unless `options.cache` is `false`. The token it returns carries its effective expiry
  * (`expiresOnTimestamp`: the earlier of the credential's value and the JWT's `exp` claim), for
- * drivers that want to know when to ask again (Knex's `expirationChecker`, MikroORM).
+ * drivers that want to know when to ask again.
  *
  * Every option is checked here: a wrong type throws `INVALID_OPTION` naming the option and the
  * expected type, so a mistake fails at set-up rather than at the first connection.

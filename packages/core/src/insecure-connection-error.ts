@@ -2,38 +2,32 @@ import { EntraAuthError } from "./entra-auth-error.js";
 import { isLoopbackHost } from "./is-loopback-host.js";
 
 /**
- * The one decision every adapter makes before a token leaves for a connection without TLS:
- * `undefined` (go ahead) when `allowInsecureLoopback` is true and every host is on this machine
- * (a local proxy), else the `INSECURE_CONNECTION` error. `why` says what makes the connection
- * plaintext, `fix` how to turn TLS on; the message adds the risk and the opt-out's rule.
+ * The refusal before a token would leave over plaintext or over TLS that does not verify the
+ * server: `undefined` (go ahead) when `allowInsecureLoopback` is true and every host is on this
+ * machine (a local proxy), else the `INSECURE_CONNECTION` error. The message says what was
+ * refused (`who`), which setting made the connection insecure, the risk and the fix.
  *
- * @example
- * ```ts
- * import { insecureConnectionError } from "@azure/postgresql-auth-core";
- * const error = insecureConnectionError(
- *   "myserver.postgres.database.azure.com",
- *   false,
- *   "myAdapter refused to send an access token to myserver.postgres.database.azure.com: ssl is off",
- *   "set ssl to { rejectUnauthorized: true }.",
- * );
- * if (error) throw error;
- * ```
+ * @internal
  */
 export function insecureConnectionError(
-  hosts: string | readonly string[],
+  hosts: readonly string[],
   allowInsecureLoopback: boolean,
-  why: string,
-  fix: string,
+  protection: "plaintext" | "unverified",
+  text: { who: string; setting: string },
 ): EntraAuthError | undefined {
-  const list = typeof hosts === "string" ? [hosts] : hosts;
-  const local = list.length > 0 && list.every(isLoopbackHost);
+  const local = hosts.length > 0 && hosts.every(isLoopbackHost);
   if (allowInsecureLoopback && local) return undefined;
-  return new EntraAuthError(
-    "INSECURE_CONNECTION",
-    `${why}, so the server, or anyone in between, would receive a valid token. Azure Database for PostgreSQL ` +
-      `requires TLS: ${fix}` +
-      (local
-        ? " For a server on this machine (a local proxy), set the allowInsecureLoopback option to true."
-        : " (allowInsecureLoopback only applies to a server on this machine: localhost, 127.0.0.0/8, ::1 or a Unix socket.)"),
-  );
+  const plaintext = protection === "plaintext";
+  const problem = plaintext
+    ? `the connection would not use TLS (${text.setting}), so the server, or anyone in between, would receive a valid token. ` +
+      "Azure Database for PostgreSQL requires TLS: set the driver's ssl to { rejectUnauthorized: true } or sslmode to " +
+      'verify-full (the default where the adapter sets TLS), and remove ssl: false / sslmode "disable" or "allow".'
+    : `the connection's TLS would not verify the server's certificate (${text.setting}), so anyone who can impersonate ` +
+      "the server would receive a valid token. Azure's certificates are verified by Node.js's default CAs: remove " +
+      'rejectUnauthorized: false / sslmode "no-verify" (for a private CA, give it as ca or sslrootcert). To send the ' +
+      "token anyway, set the allowUnverifiedTls option to true.";
+  const loopback = local
+    ? " For a server on this machine (a local proxy), set the allowInsecureLoopback option to true."
+    : " (allowInsecureLoopback only applies to a server on this machine: localhost, 127.0.0.0/8, ::1 or a Unix socket.)";
+  return new EntraAuthError("INSECURE_CONNECTION", `${text.who}: ${problem}${loopback}`);
 }

@@ -3,7 +3,8 @@
  * address in `127.0.0.0/8`, the IPv6 loopback `::1` (with or without brackets, or IPv4-mapped
  * `::ffff:127.x.x.x`), or a Unix socket directory (a path starting with `/`). Only such a
  * server may receive a token without TLS, and only when the application opts in with
- * `allowInsecureLoopback: true`.
+ * `allowInsecureLoopback: true`. The auth proxy also uses it to warn when it listens beyond this
+ * machine.
  *
  * @example
  * ```ts

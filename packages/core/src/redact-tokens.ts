@@ -8,9 +8,9 @@ const tokenCharacters = /[A-Za-z0-9_.-]+/g;
  *
  * @example
  * ```ts
- * import { DEFAULT_SCOPE, redactTokens } from "@azure/postgresql-auth-core";
+ * import { redactTokens } from "@azure/postgresql-auth-core";
  * try {
- *   await credential.getToken(DEFAULT_SCOPE);
+ *   await credential.getToken("https://ossrdbms-aad.database.windows.net/.default");
  * } catch (err) {
  *   console.error(redactTokens(String(err))); // safe to log
  * }

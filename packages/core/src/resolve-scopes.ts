@@ -8,12 +8,7 @@ import { invalidOption } from "./invalid-option.js";
  * cloud that `options.host` belongs to, else the public cloud's scope.
  * Throws an {@link EntraAuthError} with code `INVALID_SCOPE` for an empty or non-string scope.
  *
- * @example
- * ```ts
- * import { resolveScopes } from "@azure/postgresql-auth-core";
- * resolveScopes({ host: "db.postgres.database.chinacloudapi.cn" });
- * // ["https://ossrdbms-aad.database.chinacloudapi.cn/.default"]
- * ```
+ * @internal
  */
 export function resolveScopes(options: Pick<GetEntraTokenPasswordOptions, "scope" | "host"> = {}): string[] {
   if (typeof options !== "object" || options === null)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { azurePostgresqlClouds, cloudFromHost, DEFAULT_SCOPE } from "../src/index.js";
+import { azurePostgresqlClouds, cloudFromHost, DEFAULT_SCOPE } from "../src/azure-clouds.js";
 
 describe("azurePostgresqlClouds", () => {
   it("has each cloud's resource, scope and host suffix", () => {

@@ -3,15 +3,16 @@
 import { inspect } from "node:util";
 import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
+import { getEntraToken } from "../src/get-entra-token.js";
 import {
-  assertRoleNameOptions,
+  createEntraLogin,
   createEntraTokenSource,
   EntraAuthError,
   type EntraAuthErrorCode,
-  getEntraToken,
   resolveRoleName,
-  resolveScopes,
 } from "../src/index.js";
+import { assertRoleNameOptions } from "../src/resolve-role-name.js";
+import { resolveScopes } from "../src/resolve-scopes.js";
 
 const token = fakeJwt({ ...alice, marker: "bad-inputs" });
 const good = fakeCredential(() => tokenFor(alice));
@@ -325,7 +326,64 @@ const rows: Row[] = [
     when: "first connection",
     fix: /raise the timeoutMs option/,
   },
+  {
+    input: "createEntraLogin: a token where the username belongs",
+    run: () => login({ username: 42 }),
+    code: "INVALID_OPTION",
+    when: "set-up",
+    fix: /username option must be a non-empty string/,
+  },
+  {
+    input: "createEntraLogin: env not an object",
+    run: () => login({ env: token }),
+    code: "INVALID_OPTION",
+    when: "set-up",
+    fix: /env option must be an object of environment variables/,
+  },
+  {
+    input: "createEntraLogin: sslmode not a mode",
+    run: () => login({ sslmode: token }),
+    code: "INVALID_OPTION",
+    when: "set-up",
+    fix: /sslmode option must be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify/,
+  },
+  {
+    input: "createEntraLogin: no host anywhere",
+    run: () => login({ env: {} }),
+    code: "INVALID_OPTION",
+    when: "first connection",
+    fix: /Set the host option \(or PGHOST\)/,
+  },
+  {
+    input: "createEntraLogin: PGSSLMODE=disable to an Azure host",
+    run: () => login({ host: "db.postgres.database.azure.com", env: { PGSSLMODE: "disable" } }),
+    code: "INSECURE_CONNECTION",
+    when: "first connection",
+    fix: /requires TLS: set the driver's ssl to \{ rejectUnauthorized: true \}/,
+  },
+  {
+    input: "createEntraLogin: rejectUnauthorized: false to an Azure host",
+    run: () => ({
+      setUp: () => {
+        const policy = createEntraLogin(good, { host: "db.postgres.database.azure.com" });
+        return { getAccessToken: () => policy.login({ tls: { ssl: { rejectUnauthorized: false } } }) };
+      },
+    }),
+    code: "INSECURE_CONNECTION",
+    when: "first connection",
+    fix: /remove rejectUnauthorized: false.*allowUnverifiedTls/,
+  },
 ];
+
+/** The login policy: set-up is createEntraLogin, the "connection" a login with no connection settings. */
+function login(options: unknown) {
+  return {
+    setUp: () => {
+      const policy = createEntraLogin(good, options as never);
+      return { getAccessToken: () => policy.login() };
+    },
+  };
+}
 
 /** For a row whose function has no separate set-up step: the call is the "connection". */
 function direct(call: () => Promise<unknown>) {

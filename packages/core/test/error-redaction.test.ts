@@ -5,7 +5,8 @@ import { inspect } from "node:util";
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it, vi } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
-import { createEntraTokenSource, EntraAuthError, type EntraTokenEvent, getEntraToken } from "../src/index.js";
+import { getEntraToken } from "../src/get-entra-token.js";
+import { createEntraTokenSource, EntraAuthError, type EntraTokenEvent } from "../src/index.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
 

@@ -9,23 +9,14 @@ describe("@azure/postgresql-auth-core exports", () => {
       fileURLToPath(new URL("..", import.meta.url)),
     );
     const expected = [
-      "DEFAULT_SCOPE",
       "EntraAuthError",
-      "assertRoleNameOptions",
-      "assertTokenCredential",
-      "azurePostgresqlClouds",
-      "cloudFromHost",
+      "createEntraLogin",
       "createEntraTokenSource",
-      "createExpirationChecker",
       "decodeTokenClaims",
-      "getEntraToken",
-      "insecureConnectionError",
       "isLoopbackHost",
       "logger",
       "redactTokens",
       "resolveRoleName",
-      "resolveScopes",
-      "resolveTlsOptions",
     ];
     expect(esm).toEqual(expected);
     expect(cjs).toEqual(expected);

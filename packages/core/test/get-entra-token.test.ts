@@ -1,7 +1,8 @@
 import { inspect } from "node:util";
 import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
-import { createEntraTokenSource, EntraAuthError, type EntraAuthErrorCode, getEntraToken } from "../src/index.js";
+import { getEntraToken } from "../src/get-entra-token.js";
+import { createEntraTokenSource, EntraAuthError, type EntraAuthErrorCode } from "../src/index.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
 

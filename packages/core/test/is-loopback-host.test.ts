@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost } from "../src/index.js";
+import { isLoopbackHost } from "../src/is-loopback-host.js";
 
 describe("isLoopbackHost", () => {
   it.each([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EntraAuthError, resolveScopes } from "../src/index.js";
+import { EntraAuthError } from "../src/index.js";
+import { resolveScopes } from "../src/resolve-scopes.js";
 
 describe("resolveScopes", () => {
   it("defaults to the public cloud scope", () => {

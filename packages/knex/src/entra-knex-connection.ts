@@ -1,15 +1,7 @@
 import {
-  assertRoleNameOptions,
-  assertTokenCredential,
-  createEntraTokenSource,
-  createExpirationChecker,
-  EntraAuthError,
+  createEntraLogin,
+  type EntraLoginOptions,
   type EntraTlsOptions,
-  type EntraTlsSettings,
-  type GetEntraTokenPasswordOptions,
-  type RoleNameOptions,
-  resolveRoleName,
-  resolveTlsOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 
@@ -61,10 +53,7 @@ export interface EntraKnexConnection extends KnexPgConnectionLike {
  * const settings: EntraKnexConnectionSettings = { connection: { host: "myserver.postgres.database.azure.com", database: "appdb" } };
  * ```
  */
-export interface EntraKnexConnectionSettings
-  extends Omit<GetEntraTokenPasswordOptions, "host">,
-    Pick<RoleNameOptions, "username" | "fallbackUsername">,
-    EntraTlsSettings {
+export interface EntraKnexConnectionSettings extends Omit<EntraLoginOptions, "env" | "host"> {
   /** pg connection settings for every connection. `host` defaults to `PGHOST`; `ssl` to verified TLS. */
   connection?: KnexPgConnectionLike;
 }
@@ -94,59 +83,23 @@ export function entraKnexConnection(
   credential: TokenCredential,
   settings: EntraKnexConnectionSettings = {},
 ): () => Promise<EntraKnexConnection> {
-  assertTokenCredential(credential, "entraKnexConnection");
-  assertRoleNameOptions(settings);
-  const {
-    connection = {},
-    username,
-    fallbackUsername,
-    sslmode,
-    sslrootcert,
-    allowInsecureLoopback,
-    ...tokenOptions
-  } = settings;
-  const host = (connection.host ?? process.env.PGHOST ?? "").trim();
-  if (host === "")
-    throw new EntraAuthError(
-      "INVALID_OPTION",
-      "entraKnexConnection: set connection.host (or PGHOST) to the server's host name.",
-    );
-  const ssl = connection.ssl === false ? plaintext(host, allowInsecureLoopback) : (connection.ssl ?? pgSsl());
-  function pgSsl(): EntraTlsOptions | false {
-    // pg has no "allow"/"prefer": an allowed plaintext mode is false.
-    const tls = resolveTlsOptions({ sslmode, sslrootcert, allowInsecureLoopback }, host);
-    return typeof tls === "object" ? tls : false;
-  }
-  const source = createEntraTokenSource(credential, { ...tokenOptions, host });
+  const { connection = {}, ...options } = settings;
+  const login = createEntraLogin(credential, options, "entraKnexConnection");
+  // Host (default PGHOST) and TLS are decided now: connection.ssl as pg will use it, else the
+  // sslmode setting, else PGSSLMODE, else verified TLS.
+  const tls = connection.ssl === undefined ? undefined : { ssl: connection.ssl, setting: "connection.ssl" };
+  const { host, ssl } = login.prepare({ host: connection.host, port: connection.port, tls });
+  // A user configured on Knex's connection (e.g. a group's role) is kept, as with every adapter.
+  const configuredUser = typeof connection.user === "string" ? connection.user : undefined;
   return async () => {
-    const { token, expiresOnTimestamp } = await source.getAccessToken();
-    // A user configured on Knex's connection (e.g. a group's role) is kept, as with every adapter.
-    const configuredUsername = typeof connection.user === "string" ? connection.user : undefined;
-    const { roleName } = resolveRoleName(token, { username, configuredUsername, fallbackUsername });
+    const result = await login.login({ host, port: connection.port, tls: { ssl }, configuredUser });
     return {
       ...connection,
-      host,
-      user: roleName,
-      password: token,
-      ssl,
-      expirationChecker: createExpirationChecker(expiresOnTimestamp),
+      host: host as string,
+      user: result.user,
+      password: result.password,
+      ssl: ssl as EntraTlsOptions | false,
+      expirationChecker: () => Date.now() >= result.reuseUntilTimestamp,
     };
   };
-}
-
-// connection.ssl: false is plaintext, under the same rule as sslmode "disable" (with a message
-// that names connection.ssl).
-function plaintext(host: string, allowInsecureLoopback: boolean | undefined): false {
-  try {
-    resolveTlsOptions({ sslmode: "disable", allowInsecureLoopback }, host);
-    return false;
-  } catch (cause) {
-    if (!EntraAuthError.isInstance(cause) || cause.code !== "INSECURE_CONNECTION") throw cause;
-    throw new EntraAuthError(
-      "INSECURE_CONNECTION",
-      "entraKnexConnection: connection.ssl is false, which would send the access token without TLS. Remove it " +
-        "(certificates are verified by default); for a server on this machine (a local proxy) only, set allowInsecureLoopback: true.",
-      { cause },
-    );
-  }
 }

@@ -71,7 +71,7 @@ describe("entraKnexConnection", () => {
     expect(() => entraKnexConnection(credential, { connection: { host, ssl: false } })).toThrowError(
       expect.objectContaining({
         code: "INSECURE_CONNECTION",
-        message: expect.stringMatching(/connection\.ssl is false.*allowInsecureLoopback/),
+        message: expect.stringMatching(/\(connection\.ssl is false\).*allowInsecureLoopback/),
       }),
     );
     vi.stubEnv("PGSSLMODE", "disable");
@@ -94,15 +94,28 @@ describe("entraKnexConnection", () => {
     );
   });
 
-  it("an allowed plaintext sslmode (allow, prefer) gives pg ssl: false, never the mode's name", async () => {
+  it("an allowed plaintext sslmode (allow, disable) gives pg ssl: false, never the mode's name; prefer verifies", async () => {
     const credential = fakeCredential(() => tokenFor(alice));
-    for (const sslmode of ["allow", "prefer", "disable"] as const) {
-      const connection = await entraKnexConnection(credential, {
-        connection: { host: "localhost" },
-        sslmode,
-        allowInsecureLoopback: true,
-      })();
-      expect(connection.ssl).toBe(false);
+    const sslFor = async (settings: object) =>
+      (await entraKnexConnection(credential, { connection: { host: "localhost" }, ...settings })()).ssl;
+    for (const sslmode of ["allow", "disable"] as const) {
+      expect(await sslFor({ sslmode, allowInsecureLoopback: true })).toBe(false);
     }
+    expect(await sslFor({ sslmode: "prefer", allowInsecureLoopback: true })).toEqual({ rejectUnauthorized: true });
+  });
+
+  it("refuses TLS that does not verify (connection.ssl.rejectUnauthorized false, no-verify) unless allowUnverifiedTls", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    for (const settings of [
+      { connection: { host, ssl: { rejectUnauthorized: false } } },
+      { connection: { host }, sslmode: "no-verify" as const },
+    ]) {
+      expect(() => entraKnexConnection(credential, settings)).toThrowError(
+        expect.objectContaining({ code: "INSECURE_CONNECTION", message: expect.stringMatching(/allowUnverifiedTls/) }),
+      );
+      const connection = await entraKnexConnection(credential, { ...settings, allowUnverifiedTls: true })();
+      expect(connection.ssl).toMatchObject({ rejectUnauthorized: false });
+    }
+    expect(credential.calls).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import {
-  assertTokenCredential,
-  createEntraTokenSource,
-  createExpirationChecker,
+  createEntraLogin,
+  type EntraLogin,
+  type EntraPassword,
   type GetEntraTokenPasswordOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
@@ -47,10 +47,19 @@ export function entraMikroOrmPassword(
   credential: TokenCredential,
   options: GetEntraTokenPasswordOptions = {},
 ): () => Promise<EntraDynamicPassword> {
-  assertTokenCredential(credential, "entraMikroOrmPassword");
-  const source = createEntraTokenSource(credential, options);
+  return dynamicPassword(createEntraLogin(credential, options, "entraMikroOrmPassword"), "unknown");
+}
+
+/**
+ * The password function of a login: MikroORM decides TLS elsewhere (`getEntraMikroOrmOptions`
+ * decides it once and passes it as `tls`; on its own the connection's TLS is unknown here).
+ */
+export function dynamicPassword(
+  login: EntraLogin,
+  tls: { ssl: unknown } | "unknown",
+): () => Promise<EntraDynamicPassword> {
   return async () => {
-    const { token, expiresOnTimestamp } = await source.getAccessToken();
-    return { password: token, expirationChecker: createExpirationChecker(expiresOnTimestamp) };
+    const { password, reuseUntilTimestamp }: EntraPassword = await login.password({ tls });
+    return { password, expirationChecker: () => Date.now() >= reuseUntilTimestamp };
   };
 }

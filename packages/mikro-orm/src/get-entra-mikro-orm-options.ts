@@ -1,16 +1,10 @@
 import {
-  assertRoleNameOptions,
-  assertTokenCredential,
-  EntraAuthError,
+  createEntraLogin,
+  type EntraLoginOptions,
   type EntraTlsOptions,
-  type EntraTlsSettings,
-  type GetEntraTokenPasswordOptions,
-  type RoleNameOptions,
-  resolveRoleName,
-  resolveTlsOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
-import { type EntraDynamicPassword, entraMikroOrmPassword } from "./entra-mikro-orm-password.js";
+import { dynamicPassword, type EntraDynamicPassword } from "./entra-mikro-orm-password.js";
 
 /**
  * Settings of {@link getEntraMikroOrmOptions}: host, role name rules, TLS and the token options
@@ -22,10 +16,10 @@ import { type EntraDynamicPassword, entraMikroOrmPassword } from "./entra-mikro-
  * const settings: EntraMikroOrmSettings = { host: "myserver.postgres.database.azure.com", fallbackUsername: "orders-api" };
  * ```
  */
-export interface EntraMikroOrmSettings
-  extends GetEntraTokenPasswordOptions,
-    Pick<RoleNameOptions, "username" | "fallbackUsername">,
-    EntraTlsSettings {}
+export interface EntraMikroOrmSettings extends Omit<EntraLoginOptions, "env" | "host"> {
+  /** The server host. Default: `PGHOST`. */
+  host?: string;
+}
 
 /**
  * MikroORM options to spread into `MikroORM.init()` / `defineConfig()`.
@@ -68,24 +62,14 @@ export function getEntraMikroOrmOptions(
   credential: TokenCredential,
   settings: EntraMikroOrmSettings = {},
 ): Promise<EntraMikroOrmOptions> {
-  assertTokenCredential(credential, "getEntraMikroOrmOptions");
-  assertRoleNameOptions(settings);
-  const { sslmode, sslrootcert, allowInsecureLoopback, username, fallbackUsername, ...tokenOptions } = settings;
-  const host = (settings.host ?? process.env.PGHOST ?? "").trim();
-  if (host === "")
-    throw new EntraAuthError(
-      "INVALID_OPTION",
-      "getEntraMikroOrmOptions: set the host option (or PGHOST) to the server's host name.",
-    );
-  const tls = resolveTlsOptions({ sslmode, sslrootcert, allowInsecureLoopback }, host);
-  const ssl = typeof tls === "object" ? tls : false; // pg has no "allow"/"prefer"
-  const password = entraMikroOrmPassword(credential, { ...tokenOptions, host });
-  // Everything above throws at once (set-up mistakes fail the call, not a promise). The token is
-  // needed only when the role name has to come from it (an explicit username wins).
-  const withRoleName = async (): Promise<EntraMikroOrmOptions> => {
-    const token = username === undefined ? (await password()).password : "";
-    const { roleName } = resolveRoleName(token, { username, fallbackUsername });
-    return { host, user: roleName, password, driverOptions: { connection: { ssl } } };
-  };
+  // The host (default PGHOST) and TLS are decided before the promise: a set-up mistake throws here.
+  const login = createEntraLogin(credential, settings, "getEntraMikroOrmOptions");
+  const { host, ssl } = login.prepare();
+  const withRoleName = async (): Promise<EntraMikroOrmOptions> => ({
+    host: host as string,
+    user: await login.roleName({ host }),
+    password: dynamicPassword(login, { ssl }),
+    driverOptions: { connection: { ssl: ssl as EntraTlsOptions | false } },
+  });
   return withRoleName();
 }

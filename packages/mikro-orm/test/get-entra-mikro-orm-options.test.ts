@@ -120,7 +120,12 @@ describe("getEntraMikroOrmOptions", () => {
     });
     await expect(ssl({ allowInsecureLoopback: true })).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
     expect(await ssl({ host: "127.0.0.1", allowInsecureLoopback: true })).toBe(false);
-    // pg has no "prefer": an allowed plaintext mode is ssl: false, never the mode's name.
-    expect(await ssl({ host: "localhost", sslmode: "prefer", allowInsecureLoopback: true })).toBe(false);
+    // pg has no "allow": an allowed plaintext mode is ssl: false, never the mode's name; prefer verifies.
+    expect(await ssl({ host: "localhost", sslmode: "allow", allowInsecureLoopback: true })).toBe(false);
+    expect(await ssl({ host: "localhost", sslmode: "prefer", allowInsecureLoopback: true })).toMatchObject({
+      rejectUnauthorized: true,
+    });
+    await expect(ssl({ sslmode: "no-verify" })).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
+    expect(await ssl({ sslmode: "no-verify", allowUnverifiedTls: true })).toEqual({ rejectUnauthorized: false });
   });
 });

@@ -1,19 +1,16 @@
 import {
-  assertTokenCredential,
-  createEntraTokenSource,
-  EntraAuthError,
+  createEntraLogin,
+  type EntraPassword,
+  type EntraTlsSettings,
   type GetEntraTokenPasswordOptions,
-  insecureConnectionError,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 import type { PgConnectionParametersLike } from "./pg-connection-parameters-like.js";
 
-const tokenOf = (accessToken: { token: string }): string => accessToken.token;
-
 /**
  * Options of {@link entraTokenProvider}: the scope (default: Azure Database for PostgreSQL's,
  * per cloud), the server host to pick the cloud from, the tenant, the token cache settings, and
- * whether a token may go to a loopback server without TLS.
+ * the two explicit exceptions to "verified TLS only".
  *
  * @example
  * ```ts
@@ -21,15 +18,9 @@ const tokenOf = (accessToken: { token: string }): string => accessToken.token;
  * const options: EntraTokenProviderOptions = { scope: "https://ossrdbms-aad.database.usgovcloudapi.net/.default" };
  * ```
  */
-export interface EntraTokenProviderOptions extends GetEntraTokenPasswordOptions {
-  /**
-   * Allow sending the token over a connection without TLS when the server is on this machine: a
-   * loopback address (`localhost`, `127.0.0.0/8`, `::1`) or a Unix socket, for example a local
-   * authentication proxy that opens the TLS connection to Azure itself. Default `false`: the token
-   * is sent only over TLS. It never allows plaintext to another host.
-   */
-  allowInsecureLoopback?: boolean;
-}
+export interface EntraTokenProviderOptions
+  extends GetEntraTokenPasswordOptions,
+    Pick<EntraTlsSettings, "allowInsecureLoopback" | "allowUnverifiedTls"> {}
 
 /**
  * A pg password function: pg calls it for every new physical connection (with the connection
@@ -43,6 +34,11 @@ export interface EntraTokenProviderOptions extends GetEntraTokenPasswordOptions 
  */
 export type EntraPasswordFunction = (connectionParameters?: PgConnectionParametersLike) => Promise<string>;
 
+const passwordOf = (result: EntraPassword): string => result.password;
+
+/** What a refusal names: pg reads its TLS from these three places, in this order. */
+const pgSslSetting = "pg's ssl (the ssl option, else sslmode in the connection string, else PGSSLMODE)";
+
 /**
  * Returns a password function for `pg.Pool` / `pg.Client` (and anything else that accepts a
  * pg-style password function) that resolves to an Entra ID access token for each new physical
@@ -53,12 +49,13 @@ export type EntraPasswordFunction = (connectionParameters?: PgConnectionParamete
  * China host (from `options.host`, or from the connection parameters pg ≥ 8.19 passes) selects
  * that cloud's scope. `options.scope` overrides both.
  *
- * The token is a password the server receives in clear text, so it is only handed to a connection
- * that uses TLS: when pg says the connection has no TLS (`ssl: false`, `PGSSLMODE=disable`, or
- * `sslmode=disable` in the connection string) the connection fails with an `EntraAuthError` of
- * code `INSECURE_CONNECTION` before any token is fetched. For a server on this machine (a local
- * proxy) set `allowInsecureLoopback: true`. pg before 8.19 tells the function nothing about the
- * connection, so there the check cannot run.
+ * The token is a password the server receives in clear text, so it only goes over TLS that
+ * verifies the server: when pg will connect without TLS (`ssl: false`, no TLS setting,
+ * `PGSSLMODE=disable`) or without checking the certificate (`rejectUnauthorized: false`,
+ * `PGSSLMODE=no-verify`), the connection fails with an `EntraAuthError` of code
+ * `INSECURE_CONNECTION` before any token is fetched (the core's one TLS rule; opt-ins:
+ * `allowInsecureLoopback` for a proxy on this machine, `allowUnverifiedTls`). pg before 8.19 tells
+ * the function nothing about the connection, so there the check cannot run.
  *
  * @example
  * ```ts
@@ -78,44 +75,13 @@ export function entraTokenProvider(
   credential: TokenCredential,
   options: EntraTokenProviderOptions = {},
 ): EntraPasswordFunction {
-  assertTokenCredential(credential, "entraTokenProvider");
-  const source = createEntraTokenSource(credential, options);
-  const allowInsecureLoopback = options.allowInsecureLoopback ?? false;
-  if (typeof allowInsecureLoopback !== "boolean") {
-    throw new EntraAuthError(
-      "INVALID_OPTION",
-      `The allowInsecureLoopback option must be a boolean (got ${typeof allowInsecureLoopback}).`,
-    );
-  }
-  return (connectionParameters?: PgConnectionParametersLike): Promise<string> => {
-    const refusal = insecureConnectionRefusal(connectionParameters, allowInsecureLoopback);
-    if (refusal !== undefined) return Promise.reject(refusal);
-    const host = connectionParameters?.host;
-    return source.getAccessToken(typeof host === "string" ? { host } : undefined).then(tokenOf);
+  const login = createEntraLogin(credential, options, "entraTokenProvider");
+  return (parameters?: PgConnectionParametersLike): Promise<string> => {
+    // pg < 8.19 passes nothing: the connection is unknown, only the token is asked for.
+    if (typeof parameters !== "object" || parameters === null)
+      return login.password({ tls: "unknown" }).then(passwordOf);
+    const { host, port, ssl } = parameters;
+    const tls = "ssl" in parameters ? { ssl, setting: pgSslSetting } : ("unknown" as const);
+    return login.password({ host, port, tls }).then(passwordOf);
   };
-}
-
-/**
- * The error for a connection without TLS, or undefined when the token may be sent: pg ≥ 8.19
- * passes its `ConnectionParameters`, whose `ssl` is what pg will use (the `ssl` option, else
- * `sslmode` from the connection string, else `PGSSLMODE`, else false). Without them nothing is
- * known (older pg, other callers) and nothing is refused.
- */
-function insecureConnectionRefusal(
-  parameters: PgConnectionParametersLike | undefined,
-  allowInsecureLoopback: boolean,
-): EntraAuthError | undefined {
-  if (typeof parameters !== "object" || parameters === null || !("ssl" in parameters) || parameters.ssl)
-    return undefined;
-  const host = typeof parameters.host === "string" ? parameters.host : "localhost";
-  const where = host.startsWith("/")
-    ? `the Unix socket in ${host}`
-    : `${host}${parameters.port ? `:${parameters.port}` : ""}`;
-  const fromEnv = process.env.PGSSLMODE === "disable" ? " (PGSSLMODE=disable is set in the environment)" : "";
-  return insecureConnectionError(
-    host,
-    allowInsecureLoopback,
-    `entraTokenProvider refused to send an access token to ${where}: the connection does not use TLS${fromEnv}`,
-    "set pg's ssl option to { rejectUnauthorized: true } (or PGSSLMODE=verify-full) and remove ssl: false / sslmode=disable.",
-  );
 }

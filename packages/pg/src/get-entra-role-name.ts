@@ -1,10 +1,7 @@
 import {
-  assertRoleNameOptions,
-  assertTokenCredential,
-  createEntraTokenSource,
+  createEntraLogin,
+  type EntraLoginOptions,
   type GetEntraTokenPasswordOptions,
-  type RoleNameOptions,
-  resolveRoleName,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 
@@ -19,13 +16,14 @@ import {
  */
 export interface GetEntraRoleNameOptions
   extends GetEntraTokenPasswordOptions,
-    Pick<RoleNameOptions, "username" | "fallbackUsername"> {}
+    Pick<EntraLoginOptions, "username" | "fallbackUsername"> {}
 
 /**
  * The PostgreSQL role name for the credential's principal, for pg's `user` option (a plain
- * string in pg). It gets a token and applies the project's role name rules: the `username`
- * option; the token's `upn`, `preferred_username`, `unique_name`; a managed identity's name
- * from `xms_mirid`; `fallbackUsername`; `PGUSER`; the token's `appid`.
+ * string in pg). It applies the project's role name rules: the `username` option; the token's
+ * `upn`, `preferred_username`, `unique_name`; a managed identity's name from `xms_mirid`;
+ * `fallbackUsername`; `PGUSER`; the token's `appid`. The host (`options.host`, else `PGHOST`)
+ * selects the cloud's scope.
  *
  * @example
  * ```ts
@@ -46,9 +44,5 @@ export async function getEntraRoleName(
   credential: TokenCredential,
   options: GetEntraRoleNameOptions = {},
 ): Promise<string> {
-  assertRoleNameOptions(options);
-  assertTokenCredential(credential, "getEntraRoleName");
-  const source = createEntraTokenSource(credential, options);
-  const { token } = await source.getAccessToken();
-  return resolveRoleName(token, { username: options.username, fallbackUsername: options.fallbackUsername }).roleName;
+  return createEntraLogin(credential, options, "getEntraRoleName").roleName();
 }

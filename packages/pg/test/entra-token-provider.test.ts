@@ -95,7 +95,9 @@ describe("entraTokenProvider", () => {
     ]) {
       await expect(password(parameters)).rejects.toMatchObject({
         code: "INSECURE_CONNECTION",
-        message: expect.stringMatching(/does not use TLS.*ssl option to \{ rejectUnauthorized: true \}/),
+        message: expect.stringMatching(
+          /would not use TLS \(pg's ssl.*set the driver's ssl to \{ rejectUnauthorized: true \}/,
+        ),
       });
     }
     expect(credential.calls).toHaveLength(0);
@@ -104,6 +106,30 @@ describe("entraTokenProvider", () => {
       password({ host: "db.postgres.database.azure.com", ssl: { rejectUnauthorized: true } }),
     ).resolves.toEqual(expect.any(String));
     await expect(password()).resolves.toEqual(expect.any(String)); // pg < 8.19: nothing known, nothing refused
+  });
+
+  it("refuses TLS that does not verify the server (pg's own ssl, from every place pg reads it) unless allowUnverifiedTls", async () => {
+    const credential = fakeCredential(() => tokenFor(alice));
+    const password = entraTokenProvider(credential);
+    // What pg 8.23 hands the password function for each setting (its ConnectionParameters.ssl).
+    const cases = [
+      { ssl: { rejectUnauthorized: false } }, // ssl: { rejectUnauthorized: false }
+      { ssl: { rejectUnauthorized: false, ca: "x" } }, // sslmode=no-verify in a connection string
+    ];
+    for (const { ssl } of cases) {
+      await expect(password({ host: "db.postgres.database.azure.com", ssl })).rejects.toMatchObject({
+        code: "INSECURE_CONNECTION",
+        message: expect.stringMatching(/would not verify the server's certificate.*allowUnverifiedTls/),
+      });
+    }
+    expect(credential.calls).toHaveLength(0);
+    const optedIn = entraTokenProvider(credential, { allowUnverifiedTls: true });
+    await expect(
+      optedIn({ host: "db.postgres.database.azure.com", ssl: { rejectUnauthorized: false } }),
+    ).resolves.toEqual(expect.any(String));
+    await expect(optedIn({ host: "db.postgres.database.azure.com", ssl: false })).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+    });
   });
 
   it("allowInsecureLoopback lets a token go without TLS to this machine only", async () => {

@@ -5,14 +5,9 @@
  * @packageDocumentation
  */
 
-export {
-  EntraAuthError,
-  type EntraAuthErrorCode,
-  type EntraTlsOptions,
-  type EntraTlsSettings,
-  type GetEntraTokenPasswordOptions,
-  type SslMode,
-} from "@azure/postgresql-auth-core";
+// Every core type (options, events, TLS, errors), for naming them without installing the core.
+export type * from "@azure/postgresql-auth-core";
+export { EntraAuthError } from "@azure/postgresql-auth-core";
 export {
   type EntraPostgresOptions,
   type EntraPostgresSettings,

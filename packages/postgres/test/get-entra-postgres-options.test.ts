@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AccessToken } from "../src/index.js";
 import { getEntraPostgresOptions } from "../src/index.js";
 
 const host = "myserver.postgres.database.azure.com";
@@ -121,6 +122,32 @@ describe("getEntraPostgresOptions", () => {
     await expect(options.password()).resolves.toBe("");
   });
 
+  it("a failed password is a Node.js warning with the error's code, once per distinct failure until a token is had", async () => {
+    const warnings = vi.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    let answer: () => Promise<AccessToken> = () => Promise.reject(new Error("endpoint down"));
+    const credential = fakeCredential(() => answer());
+    const options = await getEntraPostgresOptions(credential, { host, username: "alice@contoso.com", cache: false });
+    try {
+      await options.password();
+      await options.password(); // the same failure: not again
+      answer = () => Promise.reject(new Error("another failure"));
+      await options.password();
+      answer = async () => tokenFor(alice);
+      await expect(options.password()).resolves.not.toBe("");
+      answer = () => Promise.reject(new Error("endpoint down"));
+      await options.password(); // after a success, the same failure is news again
+      expect(
+        warnings.mock.calls.map(([text, extra]) => [String(text).match(/endpoint down|another failure/)?.[0], extra]),
+      ).toEqual([
+        ["endpoint down", expect.objectContaining({ type: "EntraAuthWarning", code: "TOKEN_ACQUISITION_FAILED" })],
+        ["another failure", expect.objectContaining({ type: "EntraAuthWarning", code: "TOKEN_ACQUISITION_FAILED" })],
+        ["endpoint down", expect.objectContaining({ type: "EntraAuthWarning", code: "TOKEN_ACQUISITION_FAILED" })],
+      ]);
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
   it("does not put the token in the role name error", async () => {
     const accessToken = tokenFor({ oid: "x" });
     const error = await getEntraPostgresOptions(
@@ -134,7 +161,7 @@ describe("getEntraPostgresOptions", () => {
   });
 });
 
-describe("getEntraPostgresOptions TLS (the rules themselves: core's resolveTlsOptions tests)", () => {
+describe("getEntraPostgresOptions TLS (the rule itself: core's createEntraLogin tests)", () => {
   const credential = fakeCredential(() => tokenFor(alice));
   const ssl = async (settings: Parameters<typeof getEntraPostgresOptions>[1] = {}) =>
     (await getEntraPostgresOptions(credential, { host, username: "alice@contoso.com", ...settings })).ssl;
@@ -156,14 +183,28 @@ describe("getEntraPostgresOptions TLS (the rules themselves: core's resolveTlsOp
   });
 
   it.each([
-    { hosts: "localhost", sslmode: "disable", result: false },
-    { hosts: "127.0.0.1:5433", sslmode: "prefer", result: "prefer" },
-    { hosts: "::1", sslmode: "allow", result: "allow" },
-    { hosts: ["[::1]:5432", "/var/run/postgresql"], sslmode: "disable", result: false },
-  ] as const)("allows $sslmode to $hosts with allowInsecureLoopback", async ({ hosts, sslmode, result }) => {
+    { hosts: "localhost", sslmode: "disable" },
+    { hosts: "::1", sslmode: "allow" },
+    { hosts: ["[::1]:5432", "/var/run/postgresql"], sslmode: "disable" },
+  ] as const)("allows $sslmode to $hosts with allowInsecureLoopback, as ssl: false", async ({ hosts, sslmode }) => {
     const settings = { host: hosts as string | string[], sslmode };
-    expect(await ssl({ ...settings, allowInsecureLoopback: true })).toBe(result);
+    expect(await ssl({ ...settings, allowInsecureLoopback: true })).toBe(false);
     await expect(ssl(settings)).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
+  });
+
+  it.each(["prefer", "require"] as const)(
+    "sslmode %s verifies the certificate (postgres.js's own would not)",
+    async (sslmode) => {
+      expect(await ssl({ sslmode })).toEqual({ rejectUnauthorized: true });
+    },
+  );
+
+  it("refuses no-verify unless allowUnverifiedTls", async () => {
+    await expect(ssl({ sslmode: "no-verify" })).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: expect.stringMatching(/not verify the server's certificate.*allowUnverifiedTls/),
+    });
+    expect(await ssl({ sslmode: "no-verify", allowUnverifiedTls: true })).toEqual({ rejectUnauthorized: false });
   });
 
   it("refuses plaintext when any of several hosts is not on this machine", async () => {

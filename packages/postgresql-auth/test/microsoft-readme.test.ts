@@ -30,25 +30,33 @@ describe("Microsoft's README samples", () => {
     const accessToken = tokenFor(alice);
     const credential: TokenCredential = fakeCredential(() => accessToken);
     const { configureEntraAuthentication } = await import("@azure/postgresql-auth");
-    // The sample sets no ssl: pg then follows PGSSLMODE, which `azure-postgresql-emulator run` sets to
-    // verify-full (without it the hook refuses the connection with INSECURE_CONNECTION).
-    vi.stubEnv("PGSSLMODE", "verify-full");
-    const sequelize = new Sequelize({
-      dialect: "postgres",
-      host: process.env.PGHOST,
-      port: Number(process.env.PGPORT || 5432),
-      database: process.env.PGDATABASE,
-    });
+    // The sample sets no ssl: the hook gives pg verified TLS (from PGSSLMODE, which
+    // `azure-postgresql-emulator run` sets to verify-full, else verify-full anyway).
+    const sample = () =>
+      new Sequelize({
+        dialect: "postgres",
+        host: process.env.PGHOST,
+        port: Number(process.env.PGPORT || 5432),
+        database: process.env.PGDATABASE,
+      });
+    const runHooks = (sequelize: Sequelize, config: object) =>
+      (sequelize as unknown as { runHooks(n: string, c: object): Promise<void> }).runHooks("beforeConnect", config);
+    const sequelize = sample();
     configureEntraAuthentication(sequelize, credential);
-    const config = sequelize.config as unknown as { username?: string; password?: string };
-    await (sequelize as unknown as { runHooks(n: string, c: object): Promise<void> }).runHooks("beforeConnect", config);
-    expect(config).toMatchObject({ username: "alice@contoso.com", password: accessToken.token });
-    vi.stubEnv("PGSSLMODE", "disable");
-    await expect(
-      (sequelize as unknown as { runHooks(n: string, c: object): Promise<void> }).runHooks("beforeConnect", config),
-    ).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
-    vi.unstubAllEnvs();
+    const config = sequelize.config as unknown as { username?: string; password?: string; dialectOptions?: object };
+    await runHooks(sequelize, config);
+    expect(config).toMatchObject({
+      username: "alice@contoso.com",
+      password: accessToken.token,
+      dialectOptions: { ssl: { rejectUnauthorized: true } },
+    });
     await sequelize.close();
+    vi.stubEnv("PGSSLMODE", "disable"); // no TLS: refused before any token is fetched
+    const plaintext = sample();
+    configureEntraAuthentication(plaintext, credential);
+    await expect(runHooks(plaintext, plaintext.config)).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
+    vi.unstubAllEnvs();
+    await plaintext.close();
   });
 
   it("accepts every value Microsoft's option and hook types accept (tsc), with the same meaning", async () => {

@@ -1,17 +1,15 @@
 import {
-  assertRoleNameOptions,
-  assertTokenCredential,
-  createEntraTokenSource,
+  createEntraLogin,
   EntraAuthError,
-  type GetEntraTokenPasswordOptions,
-  insecureConnectionError,
-  resolveRoleName,
+  type EntraLoginOptions,
+  type EntraLoginRequest,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 import type { SequelizeBeforeConnectHook, SequelizeConnectionConfigLike } from "./sequelize-before-connect-hook.js";
 
 /**
- * Options of {@link configureEntraAuthentication}.
+ * Options of {@link configureEntraAuthentication}: the role name rules, TLS (for a connection
+ * without `ssl` of its own) and the token options shared by every adapter.
  *
  * @example
  * ```ts
@@ -19,18 +17,9 @@ import type { SequelizeBeforeConnectHook, SequelizeConnectionConfigLike } from "
  * const options: ConfigureEntraAuthenticationOptions = { username: "db-readers" }; // group login
  * ```
  */
-export interface ConfigureEntraAuthenticationOptions extends GetEntraTokenPasswordOptions {
-  /** The PostgreSQL role name to log in as, always (wins over everything else). */
-  username?: string;
-  /** Role name to use when neither the Sequelize configuration nor the token names one. */
-  fallbackUsername?: string;
-  /**
-   * Allow sending the token over a connection without TLS when the server is on this machine: a
-   * loopback address (`localhost`, `127.0.0.0/8`, `::1`) or a Unix socket, for example a local
-   * authentication proxy that opens the TLS connection to Azure itself. Default `false`: the token
-   * is sent only over TLS. It never allows plaintext to another host.
-   */
-  allowInsecureLoopback?: boolean;
+export interface ConfigureEntraAuthenticationOptions extends Omit<EntraLoginOptions, "env" | "host"> {
+  /** Selects the cloud's scope for every server instead of each connection's own host. */
+  host?: string;
 }
 
 type Listener = (config: SequelizeConnectionConfigLike) => Promise<void>;
@@ -46,10 +35,13 @@ type Listener = (config: SequelizeConnectionConfigLike) => Promise<void>;
  * token's `appid`. The scope follows `scope`, else the cloud of the configured host.
  * The credential and options are checked now and throw an `EntraAuthError` naming the fix.
  *
- * The token is a password the server receives in clear text, so a connection without TLS (v6: no
- * truthy `dialectOptions.ssl`; v7: no truthy `ssl`; in both cases unless `PGSSLMODE` asks pg for
- * TLS) fails with an `EntraAuthError` of code `INSECURE_CONNECTION` before any token is fetched.
- * For a server on this machine (a local proxy) set `allowInsecureLoopback: true`.
+ * TLS follows the core's one rule: the token only goes over TLS that verifies the server. A
+ * connection without a TLS setting of its own (v6: no `dialectOptions.ssl`; v7: no `ssl`) gets
+ * verified TLS (from the `sslmode` option, else `PGSSLMODE`, else `verify-full`); `ssl: false`,
+ * `PGSSLMODE=disable` and TLS without certificate checks (`rejectUnauthorized: false`,
+ * `no-verify`) fail with an `EntraAuthError` of code `INSECURE_CONNECTION` before any token is
+ * fetched, unless `allowInsecureLoopback` (a server on this machine) or `allowUnverifiedTls` says
+ * otherwise.
  *
  * @example
  * ```ts
@@ -73,25 +65,14 @@ export function configureEntraAuthentication(
   options: ConfigureEntraAuthenticationOptions = {},
 ): void {
   const register = beforeConnectRegistrar(sequelize);
-  assertRoleNameOptions(options);
-  assertTokenCredential(credential, "configureEntraAuthentication");
-  const source = createEntraTokenSource(credential, options);
+  const login = createEntraLogin(credential, options, "configureEntraAuthentication");
   const v7 = isSequelizeV7(sequelize);
   const namesUserField = v7 ? "user" : "username";
-  const allowInsecureLoopback = options.allowInsecureLoopback ?? false;
-  if (typeof allowInsecureLoopback !== "boolean") {
-    throw new EntraAuthError(
-      "INVALID_OPTION",
-      `The allowInsecureLoopback option must be a boolean (got ${typeof allowInsecureLoopback}).`,
-    );
-  }
   // Sequelize v6 hands the hook the same config object every time, so our own earlier write is
   // still there: remember what we wrote and what the application had configured before it.
   const earlierWrites = new WeakMap<object, { wrote: string; configured: string | undefined }>();
 
   register(async (config) => {
-    const refusal = insecureConnectionRefusal(config, v7, allowInsecureLoopback);
-    if (refusal !== undefined) throw refusal;
     const field = "username" in config ? "username" : "user" in config ? "user" : namesUserField;
     const current = typeof config[field] === "string" ? (config[field] as string) : undefined;
     const earlier = earlierWrites.get(config);
@@ -100,18 +81,36 @@ export function configureEntraAuthentication(
     // With read replication, Sequelize runs this hook with each replica's own settings (v6: that
     // replica's config object, reused; v7: a fresh clone), so the host (hence the cloud and scope)
     // and a role configured on one replica are that replica's own.
-    const host = typeof config.host === "string" ? config.host : undefined;
-    const { token } = await source.getAccessToken(host !== undefined ? { host } : {});
-    const { roleName } = resolveRoleName(token, {
-      username: options.username,
-      configuredUsername: configured,
-      fallbackUsername: options.fallbackUsername,
+    const tls = connectionTls(config, v7);
+    const result = await login.login({
+      host: config.host,
+      driverDefaultHost: "localhost", // pg's, as Sequelize leaves the host to it
+      port: config.port,
+      tls,
+      configuredUser: configured,
     });
-
-    config[field] = roleName;
-    config.password = token;
-    earlierWrites.set(config, { wrote: roleName, configured });
+    config[field] = result.user;
+    config.password = result.password;
+    earlierWrites.set(config, { wrote: result.user, configured });
+    // No TLS setting of its own: pg gets the login's (verified by default) instead of PGSSLMODE's.
+    if (tls === undefined && v7) config.ssl = result.ssl;
+    else if (tls === undefined) config.dialectOptions = { ...config.dialectOptions, ssl: result.ssl };
   });
+}
+
+/**
+ * The TLS pg will use, as Sequelize passes it: v6 hands pg `dialectOptions.ssl` (its top-level
+ * `ssl` is ignored by the postgres dialect), v7 the hook config's `ssl`. `undefined` when there is
+ * none (the login's default then applies, and is written back); `"unknown"` for a config with
+ * neither key (a hook object that is not Sequelize's).
+ */
+function connectionTls(config: SequelizeConnectionConfigLike, v7: boolean): EntraLoginRequest["tls"] {
+  if (v7) return config.ssl === undefined ? undefined : { ssl: config.ssl, setting: "Sequelize's ssl option" };
+  if ("dialectOptions" in config) {
+    const ssl = config.dialectOptions?.ssl;
+    return ssl === undefined ? undefined : { ssl, setting: "Sequelize's dialectOptions.ssl" };
+  }
+  return "ssl" in config ? { ssl: config.ssl, setting: "ssl" } : "unknown";
 }
 
 function beforeConnectRegistrar(sequelize: unknown): (listener: Listener) => void {
@@ -135,7 +134,7 @@ function beforeConnectRegistrar(sequelize: unknown): (listener: Listener) => voi
     return (listener) => void addHook.call(target, "beforeConnect", listener);
   }
   throw new EntraAuthError(
-    "INVALID_SEQUELIZE_INSTANCE",
+    "INVALID_OPTION",
     "configureEntraAuthentication: the first argument has no beforeConnect hook API. Pass your Sequelize " +
       "instance (new Sequelize(...) from sequelize v6 or @sequelize/core v7), or an object with a " +
       "beforeConnect(callback) or addHook('beforeConnect', callback) method.",
@@ -145,36 +144,4 @@ function beforeConnectRegistrar(sequelize: unknown): (listener: Listener) => voi
 function isSequelizeV7(sequelize: unknown): boolean {
   const hooks = (sequelize as { hooks?: { addListener?: unknown } } | null)?.hooks;
   return typeof hooks === "object" && hooks !== null && typeof hooks.addListener === "function";
-}
-
-/**
- * The error for a connection without TLS, or undefined when the token may be sent. What pg will
- * use as `ssl`: Sequelize v6 passes pg `dialectOptions.ssl` (its top-level `ssl` is ignored by the
- * postgres dialect), v7 passes the hook config itself; when that is undefined pg reads `PGSSLMODE`
- * (`disable` or unset: no TLS). A config with neither key (not from Sequelize) tells nothing, and
- * nothing is refused.
- */
-function insecureConnectionRefusal(
-  config: SequelizeConnectionConfigLike,
-  v7: boolean,
-  allowInsecureLoopback: boolean,
-): EntraAuthError | undefined {
-  let ssl: unknown;
-  if (v7 || "ssl" in config) ssl = config.ssl;
-  if (!v7 && "dialectOptions" in config) ssl = config.dialectOptions?.ssl;
-  else if (!v7 && !("ssl" in config)) return undefined;
-  const mode = process.env.PGSSLMODE;
-  if (ssl === undefined)
-    ssl = mode !== undefined && mode !== "disable" && /^(prefer|require|verify-ca|verify-full|no-verify)$/.test(mode);
-  if (ssl) return undefined;
-  const host =
-    typeof config.host === "string" && config.host !== "" ? config.host : (process.env.PGHOST ?? "localhost");
-  const where = host.startsWith("/") ? `the Unix socket in ${host}` : `${host}${config.port ? `:${config.port}` : ""}`;
-  const setting = v7 ? "ssl" : "dialectOptions.ssl";
-  return insecureConnectionError(
-    host,
-    allowInsecureLoopback,
-    `configureEntraAuthentication refused to send an access token to ${where}: the connection does not use TLS`,
-    `set Sequelize's ${setting} option to { rejectUnauthorized: true } (or PGSSLMODE=verify-full).`,
-  );
 }

@@ -4,13 +4,9 @@
  * @packageDocumentation
  */
 
-export {
-  EntraAuthError,
-  type EntraAuthErrorCode,
-  type EntraTokenCacheOptions,
-  type EntraTokenEvent,
-  type GetEntraTokenPasswordOptions,
-} from "@azure/postgresql-auth-core";
+// Every core type (options, events, TLS, errors), for naming them without installing the core.
+export type * from "@azure/postgresql-auth-core";
+export { EntraAuthError } from "@azure/postgresql-auth-core";
 export {
   type ConfigureEntraAuthenticationOptions,
   configureEntraAuthentication,

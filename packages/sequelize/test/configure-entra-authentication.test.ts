@@ -3,7 +3,12 @@ import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
 import { Sequelize as SequelizeV6 } from "sequelize";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { configureEntraAuthentication, EntraAuthError, type SequelizeBeforeConnectHook } from "../src/index.js";
+import {
+  type ConfigureEntraAuthenticationOptions,
+  configureEntraAuthentication,
+  EntraAuthError,
+  type SequelizeBeforeConnectHook,
+} from "../src/index.js";
 
 type Config = {
   username?: string | null;
@@ -126,8 +131,11 @@ describe("configureEntraAuthentication with a hook object", () => {
       }
       return "no error";
     };
-    expect(codeOf(() => configureEntraAuthentication({} as never, credential))).toBe("INVALID_SEQUELIZE_INSTANCE");
-    expect(codeOf(() => configureEntraAuthentication(null as never, credential))).toBe("INVALID_SEQUELIZE_INSTANCE");
+    expect(codeOf(() => configureEntraAuthentication({} as never, credential))).toBe("INVALID_OPTION");
+    expect(codeOf(() => configureEntraAuthentication(null as never, credential))).toBe("INVALID_OPTION");
+    expect(() => configureEntraAuthentication({} as never, credential)).toThrowError(
+      /the first argument has no beforeConnect hook API\. Pass your Sequelize instance/,
+    );
     expect(codeOf(() => configureEntraAuthentication(hookTarget().target, undefined as never))).toBe(
       "CREDENTIAL_REQUIRED",
     );
@@ -272,14 +280,14 @@ describe("configureEntraAuthentication with Sequelize v7", () => {
       sequelize,
       fakeCredential(() => tokenFor(alice)),
     );
-    const config: Config = { user: "db-readers", ...tls };
+    const config: Config = { user: "db-readers", ...tls }; // v7 passes no host when none is configured
     await sequelize.hooks.runAsync("beforeConnect", config as never);
     expect(config.user).toBe("db-readers");
     await sequelize.close();
   });
 });
 
-describe("configureEntraAuthentication refuses a connection without TLS", () => {
+describe("configureEntraAuthentication: the core's TLS rule", () => {
   const azure = "db.postgres.database.azure.com";
   let savedMode: string | undefined;
   beforeEach(() => {
@@ -291,44 +299,64 @@ describe("configureEntraAuthentication refuses a connection without TLS", () => 
     else process.env.PGSSLMODE = savedMode;
   });
 
-  it("v6: no dialectOptions.ssl (pg would not use TLS) fails before any token is fetched", async () => {
+  it("v6: no dialectOptions.ssl gets verified TLS written back (pg would otherwise connect without TLS)", async () => {
     const sequelize = new SequelizeV6({ dialect: "postgres", host: azure, port: 5432, database: "app" });
     const accessToken = tokenFor(alice);
-    const credential = fakeCredential(() => accessToken);
+    configureEntraAuthentication(
+      sequelize,
+      fakeCredential(() => accessToken),
+    );
+    const config = sequelize.config as unknown as Config & { dialectOptions?: { ssl?: unknown } };
+    await runHooks(sequelize, config);
+    expect(config.dialectOptions?.ssl).toEqual({ rejectUnauthorized: true });
+    expect(config.password).toBe(accessToken.token);
+    await sequelize.close();
+  });
+
+  it("v6: PGSSLMODE=disable with no dialectOptions.ssl fails before any token is fetched, naming PGSSLMODE", async () => {
+    process.env.PGSSLMODE = "disable";
+    const sequelize = new SequelizeV6({ dialect: "postgres", host: azure, port: 5432, database: "app" });
+    const credential = fakeCredential(() => tokenFor(alice));
     configureEntraAuthentication(sequelize, credential);
     const config = sequelize.config as unknown as Config;
     await expect(runHooks(sequelize, config)).rejects.toMatchObject({
       code: "INSECURE_CONNECTION",
       message: expect.stringMatching(
-        /to db\.postgres\.database\.azure\.com:5432: the connection does not use TLS.*dialectOptions\.ssl option.*only applies to a server on this machine/,
+        /^configureEntraAuthentication refused to send an access token to db\.postgres\.database\.azure\.com:5432: the connection would not use TLS \(the PGSSLMODE environment variable is "disable"\).*only applies to a server on this machine/,
       ),
     });
     expect(config.password).toBeNull();
     expect(credential.calls).toHaveLength(0);
-    process.env.PGSSLMODE = "require"; // pg reads PGSSLMODE when ssl is not set
-    await runHooks(sequelize, config);
-    expect(config.password).toBe(accessToken.token);
-    await sequelize.close();
-  });
-
-  it("v6: ssl: false in dialectOptions is refused even with PGSSLMODE=verify-full", async () => {
-    process.env.PGSSLMODE = "verify-full";
-    const sequelize = new SequelizeV6({ dialect: "postgres", host: azure, dialectOptions: { ssl: false } });
-    configureEntraAuthentication(
-      sequelize,
-      fakeCredential(() => tokenFor(alice)),
-    );
-    await expect(runHooks(sequelize, sequelize.config as unknown as Config)).rejects.toMatchObject({
-      code: "INSECURE_CONNECTION",
-    });
     await sequelize.close();
   });
 
   it.each([
-    { ssl: undefined, env: undefined },
+    {
+      name: "ssl: false, even with PGSSLMODE=verify-full",
+      ssl: false,
+      env: "verify-full",
+      problem: /would not use TLS/,
+    },
+    { name: "rejectUnauthorized: false", ssl: { rejectUnauthorized: false }, env: undefined, problem: /not verify/ },
+  ])("v6: dialectOptions $name is refused before any token is fetched", async ({ ssl, env, problem }) => {
+    if (env !== undefined) process.env.PGSSLMODE = env;
+    const sequelize = new SequelizeV6({ dialect: "postgres", host: azure, dialectOptions: { ssl } });
+    const credential = fakeCredential(() => tokenFor(alice));
+    configureEntraAuthentication(sequelize, credential);
+    await expect(runHooks(sequelize, sequelize.config as unknown as Config)).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: expect.stringMatching(problem),
+    });
+    expect(credential.calls).toHaveLength(0);
+    await sequelize.close();
+  });
+
+  it.each([
     { ssl: false, env: "require" },
     { ssl: undefined, env: "disable" },
-  ])("v7: ssl $ssl with PGSSLMODE $env is refused, naming the ssl option", async ({ ssl, env }) => {
+    { ssl: undefined, env: "no-verify" },
+    { ssl: { rejectUnauthorized: false }, env: undefined },
+  ])("v7: ssl $ssl with PGSSLMODE $env is refused before any token is fetched", async ({ ssl, env }) => {
     if (env !== undefined) process.env.PGSSLMODE = env;
     const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app" });
     const credential = fakeCredential(() => tokenFor(alice));
@@ -336,27 +364,69 @@ describe("configureEntraAuthentication refuses a connection without TLS", () => 
     const config: Config = { host: azure, ...(ssl === undefined ? {} : { ssl }) };
     await expect(sequelize.hooks.runAsync("beforeConnect", config as never)).rejects.toMatchObject({
       code: "INSECURE_CONNECTION",
-      message: expect.stringMatching(/Sequelize's ssl option to \{ rejectUnauthorized: true \}/),
+      message: expect.stringMatching(ssl === undefined ? /PGSSLMODE environment variable/ : /Sequelize's ssl option/),
     });
     expect(config).not.toHaveProperty("password");
     expect(credential.calls).toHaveLength(0);
     await sequelize.close();
   });
 
-  it("allowInsecureLoopback lets a token go without TLS to this machine only", async () => {
+  it("v7: no ssl gets the sslmode option's TLS (else PGSSLMODE's, else verify-full) written back", async () => {
+    process.env.PGSSLMODE = "require";
+    const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app" });
+    configureEntraAuthentication(
+      sequelize,
+      fakeCredential(() => tokenFor(alice)),
+    );
+    const config: Config = { host: azure };
+    await sequelize.hooks.runAsync("beforeConnect", config as never);
+    expect(config.ssl).toEqual({ rejectUnauthorized: true });
+    const withCa = new SequelizeV7({ dialect: PostgresDialect, database: "app" });
+    configureEntraAuthentication(
+      withCa,
+      fakeCredential(() => tokenFor(alice)),
+      { sslmode: "verify-ca", sslrootcert: "system" },
+    );
+    const second: Config = { host: azure };
+    await withCa.hooks.runAsync("beforeConnect", second as never);
+    expect(second.ssl).toEqual({ rejectUnauthorized: true });
+    await sequelize.close();
+    await withCa.close();
+  });
+
+  /** A v7 instance with the hook and these options; `run` runs its beforeConnect hooks on a config. */
+  function v7With(options: ConfigureEntraAuthenticationOptions) {
     const sequelize = new SequelizeV7({ dialect: PostgresDialect, database: "app" });
     const accessToken = tokenFor(alice);
     configureEntraAuthentication(
       sequelize,
       fakeCredential(() => accessToken),
-      { allowInsecureLoopback: true },
+      options,
     );
+    return {
+      sequelize,
+      accessToken,
+      run: (config: Config) => sequelize.hooks.runAsync("beforeConnect", config as never),
+    };
+  }
+
+  it("allowUnverifiedTls lets rejectUnauthorized: false through, never ssl: false", async () => {
+    const { sequelize, accessToken, run } = v7With({ allowUnverifiedTls: true });
+    const config: Config = { host: azure, ssl: { rejectUnauthorized: false } };
+    await run(config);
+    expect(config.password).toBe(accessToken.token);
+    await expect(run({ host: azure, ssl: false })).rejects.toMatchObject({ code: "INSECURE_CONNECTION" });
+    await sequelize.close();
+  });
+
+  it("allowInsecureLoopback lets a token go without TLS to this machine only", async () => {
+    const { sequelize, accessToken, run } = v7With({ allowInsecureLoopback: true });
     for (const host of ["localhost", "127.0.0.1", "::1", "/var/run/postgresql"]) {
       const config: Config = { host, ssl: false };
-      await sequelize.hooks.runAsync("beforeConnect", config as never);
+      await run(config);
       expect(config.password).toBe(accessToken.token);
     }
-    await expect(sequelize.hooks.runAsync("beforeConnect", { host: "10.0.0.5" } as never)).rejects.toMatchObject({
+    await expect(run({ host: "10.0.0.5", ssl: false })).rejects.toMatchObject({
       code: "INSECURE_CONNECTION",
       message: expect.stringContaining("allowInsecureLoopback only applies to a server on this machine"),
     });

@@ -1,13 +1,8 @@
 import {
-  assertRoleNameOptions,
-  assertTokenCredential,
-  createEntraTokenSource,
+  createEntraLogin,
   EntraAuthError,
-  type EntraTlsSettings,
-  type GetEntraTokenPasswordOptions,
-  type RoleNameOptions,
-  resolveRoleName,
-  resolveTlsOptions,
+  type EntraConnectionTls,
+  type EntraLoginOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
 
@@ -53,10 +48,10 @@ export type SlonikDriverFactoryLike<
  * const options: EntraDriverFactoryOptions = { fallbackUsername: "orders-api", sslmode: "verify-full" };
  * ```
  */
-export interface EntraDriverFactoryOptions
-  extends GetEntraTokenPasswordOptions,
-    Pick<RoleNameOptions, "username" | "fallbackUsername">,
-    EntraTlsSettings {}
+export interface EntraDriverFactoryOptions extends Omit<EntraLoginOptions, "env" | "host"> {
+  /** Selects the cloud's scope instead of the URI's host (a private DNS alias or an IP address). */
+  host?: string;
+}
 
 /**
  * Wraps a Slonik driver factory so that every new connection logs in with a valid Entra ID token
@@ -87,15 +82,13 @@ export function createEntraDriverFactory<
   credential: TokenCredential,
   options: EntraDriverFactoryOptions = {},
 ): SlonikDriverFactoryLike<C, D> {
-  assertTokenCredential(credential, "createEntraDriverFactory");
-  assertRoleNameOptions(options);
+  const login = createEntraLogin(credential, options, "createEntraDriverFactory");
   if (typeof driverFactory !== "function") {
     throw new EntraAuthError(
       "INVALID_OPTION",
       "createEntraDriverFactory: pass a Slonik driver factory first, e.g. createPgDriverFactory() from @slonik/pg-driver.",
     );
   }
-  const { username, fallbackUsername, sslmode, sslrootcert, allowInsecureLoopback, ...tokenOptions } = options;
   return async ({ driverConfiguration }) => {
     const url = new URL(driverConfiguration.connectionUri);
     if (url.password !== "") {
@@ -104,42 +97,21 @@ export function createEntraDriverFactory<
         "createEntraDriverFactory: remove the password from the connection URI; each connection gets a fresh token.",
       );
     }
-    const host = decodeURIComponent(url.hostname) || url.searchParams.get("host") || "";
-    const uriSslmode = url.searchParams.get("sslmode") ?? undefined;
-    if (uriSslmode === "no-verify" && driverConfiguration.ssl === undefined) {
-      throw new EntraAuthError(
-        "INVALID_OPTION",
-        "createEntraDriverFactory: sslmode=no-verify would send the token to an unverified server; remove it (certificates are verified by default).",
-      );
-    }
-    const tls =
-      driverConfiguration.ssl ??
-      resolveTlsOptions(
-        {
-          sslmode: sslmode ?? (uriSslmode as EntraTlsSettings["sslmode"]),
-          sslrootcert: sslrootcert ?? url.searchParams.get("sslrootcert") ?? undefined,
-          allowInsecureLoopback,
-        },
-        host,
-      );
-    const source = createEntraTokenSource(credential, { host, ...tokenOptions });
-    const configuredUsername = decodeURIComponent(url.username) || undefined;
+    const host = decodeURIComponent(url.hostname) || url.searchParams.get("host") || undefined;
+    const { ssl } = login.prepare({ host, port: url.port, tls: connectionTls(driverConfiguration.ssl, url) });
+    const configuredUser = decodeURIComponent(url.username) || undefined;
     let current: { token: string; driver: Promise<D> } | undefined;
     const driverFor = async (): Promise<D> => {
-      const { token } = await source.getAccessToken();
-      if (current?.token !== token) {
-        const { roleName } = resolveRoleName(token, { username, configuredUsername, fallbackUsername });
+      const { user, password } = await login.login({ host, port: url.port, tls: { ssl }, configuredUser });
+      if (current?.token !== password) {
         const uri = new URL(url.href);
-        uri.username = encodeURIComponent(roleName);
-        uri.password = encodeURIComponent(token);
+        uri.username = encodeURIComponent(user);
+        uri.password = encodeURIComponent(password);
         const driver = driverFactory({
-          driverConfiguration: {
-            ...driverConfiguration,
-            connectionUri: uri.href,
-            ssl: typeof tls === "object" ? tls : undefined, // pg has no "allow"/"prefer"
-          },
+          // false (plaintext allowed on loopback): Slonik's own default, or the URI's sslmode=disable.
+          driverConfiguration: { ...driverConfiguration, connectionUri: uri.href, ssl: ssl || undefined },
         });
-        const entry = { token, driver };
+        const entry = { token: password, driver };
         current = entry;
         driver.catch(() => {
           if (current === entry) current = undefined; // the next connection tries again
@@ -150,4 +122,16 @@ export function createEntraDriverFactory<
     const first = await driverFor(); // set-up mistakes fail in createPool, not at the first query
     return { ...first, createClient: async () => (await driverFor()).createClient() };
   };
+}
+
+/**
+ * The TLS Slonik's pg driver would use: its `ssl` option wins, else `sslmode` (and `sslrootcert`)
+ * in the URI; neither: the login's `sslmode`, else `PGSSLMODE`, else verified TLS.
+ */
+function connectionTls(ssl: object | undefined, url: URL): EntraConnectionTls | undefined {
+  if (ssl !== undefined) return { ssl, setting: "Slonik's ssl option" };
+  const sslmode = url.searchParams.get("sslmode");
+  const sslrootcert = url.searchParams.get("sslrootcert") ?? undefined;
+  if (sslmode === null && sslrootcert === undefined) return undefined;
+  return { sslmode: sslmode ?? "verify-full", sslrootcert, setting: "sslmode in the connection URI" };
 }

@@ -109,27 +109,54 @@ describe("createEntraDriverFactory", () => {
   });
 
   it("refuses a password in the URI, sslmode=no-verify and plaintext modes, naming the fix", async () => {
-    const entra = createEntraDriverFactory(
-      fakeDriverFactory().factory,
-      fakeCredential(() => tokenFor(alice)),
-    );
+    const credential = fakeCredential(() => tokenFor(alice));
+    const entra = createEntraDriverFactory(fakeDriverFactory().factory, credential);
     await expect(entra(configuration("postgres://u:secret@localhost/appdb"))).rejects.toMatchObject({
       code: "INVALID_OPTION",
       message: /remove the password/,
     });
     await expect(entra(configuration(`${uri}?sslmode=no-verify`))).rejects.toMatchObject({
-      code: "INVALID_OPTION",
-      message: /no-verify/,
+      code: "INSECURE_CONNECTION",
+      message: /sslmode in the connection URI is "no-verify".*allowUnverifiedTls/,
+    });
+    await expect(
+      entra({ driverConfiguration: { connectionUri: uri, ssl: { rejectUnauthorized: false } } }),
+    ).rejects.toMatchObject({
+      code: "INSECURE_CONNECTION",
+      message: /Slonik's ssl option is \{ rejectUnauthorized: false \}/,
     });
     await expect(entra(configuration(`${uri}?sslmode=disable`))).rejects.toMatchObject({
       code: "INSECURE_CONNECTION",
       message: /allowInsecureLoopback/,
     });
-    vi.stubEnv("PGSSLMODE", "prefer");
+    vi.stubEnv("PGSSLMODE", "allow");
     await expect(entra(configuration(uri))).rejects.toMatchObject({
       code: "INSECURE_CONNECTION",
       message: /PGSSLMODE/,
     });
+    expect(credential.calls).toHaveLength(0);
+  });
+
+  it("sslmode=require in the URI (Slonik's own would not verify) and PGSSLMODE=prefer give verified TLS", async () => {
+    const { factory, setups } = fakeDriverFactory();
+    const entra = createEntraDriverFactory(
+      factory,
+      fakeCredential(() => tokenFor(alice)),
+    );
+    await entra(configuration(`${uri}?sslmode=require`));
+    vi.stubEnv("PGSSLMODE", "prefer");
+    await entra(configuration(uri));
+    expect(setups.map((setup) => setup.ssl)).toEqual([{ rejectUnauthorized: true }, { rejectUnauthorized: true }]);
+  });
+
+  it("allowUnverifiedTls lets sslmode=no-verify through", async () => {
+    const { factory, setups } = fakeDriverFactory();
+    await createEntraDriverFactory(
+      factory,
+      fakeCredential(() => tokenFor(alice)),
+      { allowUnverifiedTls: true },
+    )(configuration(`${uri}?sslmode=no-verify`));
+    expect(setups[0]!.ssl).toEqual({ rejectUnauthorized: false });
   });
 
   it("allows plaintext to a loopback host only with allowInsecureLoopback", async () => {
@@ -139,9 +166,9 @@ describe("createEntraDriverFactory", () => {
       configuration("postgres://127.0.0.1/appdb?sslmode=disable"),
     );
     expect(setups[0]!.ssl).toBeUndefined();
-    // pg has no "prefer": the inner driver gets no ssl object, never the mode's name.
-    await createEntraDriverFactory(factory, credential, { allowInsecureLoopback: true })(
-      configuration("postgres://localhost/appdb?sslmode=prefer"),
+    // pg has no "allow": the inner driver gets no ssl object, never the mode's name.
+    await createEntraDriverFactory(factory, credential, { allowInsecureLoopback: true, sslmode: "allow" })(
+      configuration("postgres://localhost/appdb"),
     );
     expect(setups[1]!.ssl).toBeUndefined();
     await expect(

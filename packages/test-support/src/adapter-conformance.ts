@@ -9,6 +9,14 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeCredential, tokenFor } from "./fake-jwt.js";
+import { type PlaintextTrap, startPlaintextTrap } from "./start-plaintext-trap.js";
+import {
+  describeTlsSetting,
+  expectedTlsOutcome,
+  type TlsSetting,
+  type TlsSettingKind,
+  tlsSettings,
+} from "./tls-settings.js";
 import { useEmulatorEnvironment } from "./use-emulator-environment.js";
 
 /** Where and how to connect: the emulator's TLS front, its CA, and the principal's credential. */
@@ -28,6 +36,13 @@ export interface ConformanceConnectOptions {
    * it idles), so that one long-lived pool keeps opening new physical connections.
    */
   retireAfterMs?: number;
+  /**
+   * The TLS table's case: connect with this setting, as a user of the driver writes it, instead of
+   * the verified TLS with `ca` (give no CA at all: Node's own CAs, which do not trust the emulator).
+   */
+  tls?: TlsSetting;
+  /** Pass the adapter's `allowInsecureLoopback: true`. */
+  allowInsecureLoopback?: boolean;
 }
 
 /** One open physical connection made through the adapter (with `retireAfterMs`: a long-lived pool). */
@@ -47,6 +62,13 @@ export interface AdapterUnderTest {
   setUp(credential: unknown): unknown;
   /** Runs the adapter's own password hook for a connection to `host`; resolves to the password it hands the driver. */
   passwordFor(credential: TokenCredential, host: string): Promise<string>;
+  /** How the driver meets the TLS table. */
+  tlsTable: {
+    /** The driver's default is no TLS and the adapter cannot turn TLS on (pg's password function). */
+    plaintextWithoutSetting?: boolean;
+    /** Settings the driver has no way to express through this adapter, and why. */
+    cannotExpress?: Partial<Record<TlsSettingKind, string>>;
+  };
 }
 
 /** Token lifetime in the expiry test: short, so the suite stays fast, but longer than a login. */
@@ -222,6 +244,82 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
       ]);
     });
 
+    describe("the TLS table: one rule in every adapter (the token only goes over TLS that verifies the server)", () => {
+      let trap: PlaintextTrap;
+      beforeAll(async () => {
+        trap = await startPlaintextTrap();
+      });
+      afterAll(async () => {
+        await trap?.close();
+      });
+
+      /** Runs one connection with PGSSLMODE as given (else unset) and no PGSSLROOTCERT; resolves to its error. */
+      const attempt = async (options: Partial<ConformanceConnectOptions>, pgsslmode?: string): Promise<unknown> => {
+        const saved = { PGSSLMODE: process.env.PGSSLMODE, PGSSLROOTCERT: process.env.PGSSLROOTCERT };
+        delete process.env.PGSSLROOTCERT;
+        if (pgsslmode === undefined) delete process.env.PGSSLMODE;
+        else process.env.PGSSLMODE = pgsslmode;
+        try {
+          const { user } = emu.principals; // an explicit role: no token for the role name at set-up
+          const connection = await adapter.connect({
+            ...target(),
+            credential: emu.credential(user.name),
+            username: user.roleName,
+            ...options,
+          });
+          await connection.close();
+          return undefined;
+        } catch (error) {
+          return error;
+        } finally {
+          for (const [key, value] of Object.entries(saved)) {
+            if (value === undefined) delete process.env[key];
+            else process.env[key] = value;
+          }
+        }
+      };
+
+      const rows = tlsSettings.filter((setting) => adapter.tlsTable.cannotExpress?.[setting.kind] === undefined);
+      it.each(rows.map((setting) => [describeTlsSetting(setting), setting] as const))("%s", async (_name, setting) => {
+        const outcome = expectedTlsOutcome(setting, adapter.tlsTable.plaintextWithoutSetting);
+        // Plaintext goes to the trap (a server that asks for the password without TLS); TLS to the emulator.
+        const server = outcome === "refused: plaintext" ? trap : emu;
+        emu.resetStats();
+        trap.passwords.length = 0;
+        const error = await attempt(
+          { host: server.host, port: server.port, tls: setting },
+          setting.kind === "PGSSLMODE" ? setting.mode : undefined,
+        );
+        if (outcome === "verified") {
+          // TLS that verifies: the emulator's certificate (from a CA Node does not know) is refused.
+          expect(messagesOf(error)).toMatch(
+            /self-signed certificate in certificate chain|unable to verify the first certificate/,
+          );
+        } else {
+          expect(entraErrorIn(error), messagesOf(error)).toMatchObject({ code: "INSECURE_CONNECTION" });
+          expect(emu.stats().tokenRequests.total).toBe(0); // refused before any token was requested
+        }
+        expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
+        expect(trap.passwords).toEqual([]);
+      });
+
+      it("no TLS setting, to a server that offers no TLS: no password reaches it", async () => {
+        trap.passwords.length = 0;
+        expect(await attempt({ host: trap.host, port: trap.port, tls: { kind: "none" } })).toBeDefined();
+        expect(trap.passwords).toEqual([]);
+      });
+
+      it("plaintext to this machine with allowInsecureLoopback: the token reaches the local server (a proxy)", async () => {
+        trap.passwords.length = 0;
+        const setting: TlsSetting =
+          adapter.tlsTable.cannotExpress?.["ssl: false"] === undefined
+            ? { kind: "ssl: false" }
+            : { kind: "sslmode", mode: "disable" };
+        await attempt({ host: trap.host, port: trap.port, tls: setting, allowInsecureLoopback: true });
+        expect(trap.passwords).toEqual([expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/)]);
+      });
+    });
+
     it("a null credential throws the typed error at set-up, before any connection", () => {
       emu.resetStats();
       // Synchronously: an adapter whose set-up returns a promise still checks its arguments first
@@ -233,4 +331,24 @@ export function describeAdapterConformance(adapter: AdapterUnderTest): void {
       expect(emu.stats().logins).toEqual({ ok: 0, refused: 0 });
     });
   });
+}
+
+/** Our error, wherever the driver put it (as is, or as the `cause`, `original` or `parent` of its own). */
+function entraErrorIn(error: unknown, depth = 0): { code: string } | undefined {
+  if (typeof error !== "object" || error === null || depth > 5) return undefined;
+  const e = error as { name?: unknown; code?: unknown; cause?: unknown; original?: unknown; parent?: unknown };
+  if (e.name === "EntraAuthError" && typeof e.code === "string") return e as { code: string };
+  for (const inner of [e.cause, e.original, e.parent]) {
+    const found = entraErrorIn(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The messages of an error and of what it wraps, for matching. */
+function messagesOf(error: unknown, depth = 0): string {
+  if (typeof error !== "object" || error === null || depth > 5) return String(error);
+  const e = error as { message?: unknown; cause?: unknown; original?: unknown; parent?: unknown };
+  const inner = [e.cause, e.original, e.parent].filter((x) => x !== undefined && x !== error);
+  return [String(e.message), ...inner.map((x) => messagesOf(x, depth + 1))].join(" | ");
 }

@@ -15,4 +15,17 @@ export { describeExample, type ExampleRun, type ExampleUnderTest, runExample } f
 export { expectNoDriverImport } from "./expect-no-driver-import.js";
 export { alice, fakeCredential, fakeJwt, tokenFor } from "./fake-jwt.js";
 export { loadPackageExports } from "./load-package-exports.js";
+export { seededRandom } from "./seeded-random.js";
+export { type PlaintextTrap, startPlaintextTrap } from "./start-plaintext-trap.js";
+export {
+  describeTlsSetting,
+  expectedTlsOutcome,
+  sslmodeSettingsFor,
+  sslValueFor,
+  type TableSslMode,
+  type TlsOutcome,
+  type TlsSetting,
+  type TlsSettingKind,
+  tlsSettings,
+} from "./tls-settings.js";
 export { useEmulatorEnvironment } from "./use-emulator-environment.js";

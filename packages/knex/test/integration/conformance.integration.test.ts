@@ -2,20 +2,21 @@
 // the README's program (`knex({ client: "pg", connection: entraKnexConnection(...) })`), TLS
 // verified against the emulator's CA through the adapter's own sslrootcert setting, one connection
 // per Knex instance (a pool of at most one).
-import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { describeAdapterConformance, sslmodeSettingsFor, sslValueFor } from "@azure-postgresql-auth/test-support";
 import knex from "knex";
 import { entraKnexConnection } from "../../src/index.js";
 
 describeAdapterConformance({
   name: "Knex",
-  async connect({ host, port, database, caFile, credential, username, retireAfterMs }) {
+  async connect({ host, port, database, caFile, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
+    const ssl = sslValueFor(tls);
     const db = knex({
       client: "pg",
       connection: entraKnexConnection(credential, {
-        connection: { host, port, database },
-        sslmode: "verify-full",
-        sslrootcert: caFile,
+        connection: { host, port, database, ...(ssl !== undefined && { ssl }) },
+        ...sslmodeSettingsFor(tls, caFile),
         ...(username === undefined ? {} : { username }),
+        allowInsecureLoopback,
       }),
       pool: { min: 0, max: 1, ...(retireAfterMs === undefined ? {} : { maxConnectionLifetimeMillis: retireAfterMs }) },
     });
@@ -36,4 +37,5 @@ describeAdapterConformance({
   setUp: (credential) => entraKnexConnection(credential as never),
   // Knex calls the connection provider for a new connection; the host comes from the settings.
   passwordFor: async (credential, host) => (await entraKnexConnection(credential, { connection: { host } })()).password,
+  tlsTable: {},
 });

@@ -2,20 +2,20 @@
 // README's program (`MikroORM.init({ ...options, dbName })`), TLS verified against the emulator's
 // CA through the adapter's own sslrootcert setting, one connection per MikroORM instance (a Knex
 // pool of at most one connection).
-import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { describeAdapterConformance, sslmodeSettingsFor } from "@azure-postgresql-auth/test-support";
 import { MikroORM } from "@mikro-orm/postgresql";
 import { getEntraMikroOrmOptions } from "../../src/index.js";
 
 describeAdapterConformance({
   name: "MikroORM",
-  async connect({ host, port, database, caFile, credential, username, retireAfterMs }) {
+  async connect({ host, port, database, caFile, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
     // MikroORM.init connects at once (and checks the connection on it).
     const orm = await MikroORM.init({
       ...(await getEntraMikroOrmOptions(credential, {
         host,
-        sslmode: "verify-full",
-        sslrootcert: caFile,
+        ...sslmodeSettingsFor(tls, caFile),
         ...(username === undefined ? {} : { username }),
+        allowInsecureLoopback,
       })),
       port,
       dbName: database,
@@ -38,5 +38,13 @@ describeAdapterConformance({
   async passwordFor(credential, host) {
     const options = await getEntraMikroOrmOptions(credential, { host, username: "x" });
     return (await options.password()).password;
+  },
+  tlsTable: {
+    cannotExpress: {
+      // The adapter returns driverOptions.connection.ssl; one set over it afterwards is not seen by
+      // the password function (MikroORM calls it with no arguments).
+      "ssl: false": "the adapter sets MikroORM's driverOptions.connection.ssl itself",
+      "rejectUnauthorized: false": "the adapter sets MikroORM's driverOptions.connection.ssl itself",
+    },
   },
 });

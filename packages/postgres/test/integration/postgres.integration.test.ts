@@ -4,6 +4,8 @@
 // and across one long-lived instance (max_lifetime), storm, cloud scope and null credential are in
 // conformance.integration.test.ts (the shared suite); here, what is postgres.js's own: Drizzle, TLS
 // refusal and a failed token request.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
 import { sql as drizzleSql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
@@ -75,5 +77,51 @@ describe("postgres.js with getEntraPostgresOptions", () => {
       emu.configurePrincipal(principal.name, { failNext: 0, failStatus: undefined });
       await sql.end();
     }
+  });
+
+  it("without a token, the application's stderr shows our error code and fix, once per distinct failure (a child process)", async () => {
+    // An application as a user writes it: no logger configured, the credential fails every time,
+    // three queries. postgres.js cannot report our error, so Node's warning channel does.
+    const script = `
+      import postgres from "postgres";
+      import { getEntraPostgresOptions } from "@azure/postgresql-auth-postgres";
+      const credential = { getToken: async () => { throw new Error("ManagedIdentityCredential: the identity endpoint is down"); } };
+      const sql = postgres({
+        ...(await getEntraPostgresOptions(credential, { username: "orders-api-identity" })),
+        max: 1,
+        connect_timeout: 30,
+      });
+      for (let i = 0; i < 3; i++) {
+        try { await sql\`select 1\`; console.log("query ran"); }
+        catch (error) { console.log("query failed:", error.code ?? error.message); }
+      }
+      await sql.end();
+      console.log("done");
+    `;
+    const env = { ...process.env };
+    delete env.AZURE_LOG_LEVEL; // no logger: what a person sees by default
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      env,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(code).toBe(0); // the process did not crash
+    const lines = stdout.trim().split("\n");
+    expect(lines.slice(0, 3)).toEqual(Array(3).fill(expect.stringMatching(/^query failed: /)));
+    expect(lines.slice(3)).toEqual(["done"]);
+    const warnings = stderr.match(/\[TOKEN_ACQUISITION_FAILED\] EntraAuthWarning: .*/g) ?? [];
+    expect(warnings).toHaveLength(1); // the same failure three times: one warning
+    expect(warnings[0]).toMatch(
+      /No access token for a new postgres\.js connection.*the identity endpoint is down.*az login/,
+    );
+    expect(stderr).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // never a token
   });
 });

@@ -4,12 +4,14 @@
 import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
 import { QueryTypes, Sequelize as SequelizeV6 } from "sequelize";
 import { configureEntraAuthentication } from "../../src/index.js";
+import { authenticated, sequelizeTls } from "./sequelize-tls.js";
 
 type HookConfig = Record<string, unknown>;
 
 describeAdapterConformance({
   name: "Sequelize v6",
-  async connect({ host, port, database, ca, credential, username, retireAfterMs }) {
+  async connect({ host, port, database, ca, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
+    const { ssl, sslmode } = sequelizeTls(tls, ca);
     const sequelize = new SequelizeV6({
       dialect: "postgres",
       host,
@@ -17,12 +19,12 @@ describeAdapterConformance({
       database,
       ...(username === undefined ? {} : { username }),
       logging: false,
-      dialectOptions: { ssl: { ca, rejectUnauthorized: true } },
+      ...(ssl !== undefined && { dialectOptions: { ssl } }),
       // A connection idle longer than retireAfterMs is evicted: the next query opens a new one.
       pool: retireAfterMs === undefined ? { max: 1 } : { max: 1, min: 0, idle: retireAfterMs / 10, evict: 50 },
     });
-    configureEntraAuthentication(sequelize, credential);
-    await sequelize.authenticate();
+    configureEntraAuthentication(sequelize, credential, { allowInsecureLoopback, ...(sslmode && { sslmode }) });
+    await authenticated(sequelize);
     return {
       async currentUser() {
         const rows = await sequelize.query<{ current_user: string }>("select current_user", {
@@ -45,4 +47,5 @@ describeAdapterConformance({
     );
     return config.password as string;
   },
+  tlsTable: {},
 });

@@ -3,12 +3,14 @@ import { describeAdapterConformance } from "@azure-postgresql-auth/test-support"
 import { Sequelize as SequelizeV7 } from "@sequelize/core";
 import { PostgresDialect } from "@sequelize/postgres";
 import { configureEntraAuthentication } from "../../src/index.js";
+import { authenticated, sequelizeTls } from "./sequelize-tls.js";
 
 type HookConfig = Record<string, unknown>;
 
 describeAdapterConformance({
   name: "Sequelize v7",
-  async connect({ host, port, database, ca, credential, username, retireAfterMs }) {
+  async connect({ host, port, database, ca, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
+    const { ssl, sslmode } = sequelizeTls(tls, ca);
     const sequelize = new SequelizeV7({
       dialect: PostgresDialect,
       host,
@@ -16,12 +18,12 @@ describeAdapterConformance({
       database,
       ...(username === undefined ? {} : { user: username }),
       logging: false,
-      ssl: { ca, rejectUnauthorized: true },
+      ...(ssl !== undefined && { ssl }),
       // A connection idle longer than retireAfterMs is evicted: the next query opens a new one.
       pool: retireAfterMs === undefined ? { max: 1 } : { max: 1, min: 0, idle: retireAfterMs / 10, evict: 50 },
     });
-    configureEntraAuthentication(sequelize, credential);
-    await sequelize.authenticate();
+    configureEntraAuthentication(sequelize, credential, { allowInsecureLoopback, ...(sslmode && { sslmode }) });
+    await authenticated(sequelize);
     return {
       async currentUser() {
         const [rows] = await sequelize.query("select current_user");
@@ -39,4 +41,5 @@ describeAdapterConformance({
     await sequelize.hooks.runAsync("beforeConnect", config as never);
     return config.password as string;
   },
+  tlsTable: {},
 });

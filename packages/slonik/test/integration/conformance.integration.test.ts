@@ -2,21 +2,23 @@
 // README's program (`createPool(uri, { driverFactory })`), the role name for group login in the
 // URI (the adapter's documented way), TLS verified against the emulator's CA through the adapter's
 // own sslrootcert option, one pool connection per pool (maximumPoolSize: 1).
-import { describeAdapterConformance } from "@azure-postgresql-auth/test-support";
+import { describeAdapterConformance, sslmodeSettingsFor, sslValueFor } from "@azure-postgresql-auth/test-support";
 import { createPgDriverFactory } from "@slonik/pg-driver";
 import { createPool, sql } from "slonik";
 import { createEntraDriverFactory, type SlonikDriverFactoryLike } from "../../src/index.js";
 
 describeAdapterConformance({
   name: "Slonik",
-  async connect({ host, port, database, caFile, credential, username, retireAfterMs }) {
+  async connect({ host, port, database, caFile, credential, username, retireAfterMs, tls, allowInsecureLoopback }) {
     const user = username === undefined ? "" : `${encodeURIComponent(username)}@`;
+    const ssl = sslValueFor(tls);
     // createPool sets the pg driver up (it reads type ids on a short connection of its own).
     const pool = await createPool(`postgres://${user}${host}:${port}/${database}`, {
       driverFactory: createEntraDriverFactory(createPgDriverFactory(), credential, {
-        sslmode: "verify-full",
-        sslrootcert: caFile,
+        ...sslmodeSettingsFor(tls, caFile),
+        allowInsecureLoopback,
       }),
+      ...(ssl !== undefined && { ssl: ssl as never }), // Slonik's own ssl option (its type omits false)
       maximumPoolSize: 1,
       // The pool closes an idle connection after idleTimeout: the next query opens a new one.
       ...(retireAfterMs === undefined ? {} : { idleTimeout: retireAfterMs / 20 }),
@@ -47,4 +49,5 @@ describeAdapterConformance({
     )({ driverConfiguration: { connectionUri: `postgres://${host}/db` } });
     return decodeURIComponent(new URL(uris[0]!).password);
   },
+  tlsTable: {},
 });
