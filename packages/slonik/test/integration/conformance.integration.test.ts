@@ -20,6 +20,9 @@ describeAdapterConformance({
       }),
       ...(ssl !== undefined && { ssl: ssl as never }), // Slonik's own ssl option (its type omits false)
       maximumPoolSize: 1,
+      // Slonik's default connectionTimeout (5 s) is a speed limit: a storm of 50 new connections on a
+      // loaded 2-core machine passed it. A test waits for the connection; this ceiling only catches a hang.
+      connectionTimeout: 120_000,
       // The pool closes an idle connection after idleTimeout: the next query opens a new one.
       ...(retireAfterMs === undefined ? {} : { idleTimeout: retireAfterMs / 20 }),
     });
