@@ -17,7 +17,9 @@ export function apiReportProblems(report) {
   let declaration = "";
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i];
-    const top = /^export (?:declare )?(?:abstract )?(?:class|const|function|interface|type|enum|namespace) (\w+)/.exec(line);
+    const top = /^export (?:declare )?(?:abstract )?(?:class|const|function|interface|type|enum|namespace) (\w+)/.exec(
+      line,
+    );
     if (top) declaration = top[1];
     const warning = /\((ae-[\w-]+)\) (.*)$/.exec(line);
     if (warning) warnings.push(`${warning[1]}: ${warning[2]}`);
@@ -25,7 +27,9 @@ export function apiReportProblems(report) {
     let next = i + 1;
     while (next < lines.length && /^\s*\/\//.test(lines[next])) next += 1;
     const target = lines[next] ?? "";
-    const own = /^export (?:declare )?(?:abstract )?(?:class|const|function|interface|type|enum|namespace) (\w+)/.exec(target);
+    const own = /^export (?:declare )?(?:abstract )?(?:class|const|function|interface|type|enum|namespace) (\w+)/.exec(
+      target,
+    );
     if (own) {
       undocumented.push(own[1]);
     } else {
