@@ -1,18 +1,38 @@
 // Checks a package as it will be published, from its folder (after its build):
-//   1. every public export has TSDoc and its examples compile (check-tsdoc-examples.mjs);
+//   1. every TSDoc example of its public exports compiles (check-tsdoc-examples.mjs);
 //   2. the package is packed once, with pnpm (what `changeset publish` publishes: `workspace:`
 //      ranges replaced), into .pack/<name>.tgz;
-//   3. every published .js file ships its source map, with its sources;
-//   4. the API report matches (api-extractor);
-//   5. publint --strict and attw run on that same tarball.
+//   3. the packed package.json is release-ready: ranges for runtime dependencies, licence,
+//      repository, homepage, bugs; LICENSE packed (package-manifest-problems.mjs);
+//   4. every published .js file ships its source map, with its sources;
+//   5. the API report matches (api-extractor), and lists no undocumented member and no analysis
+//      warning (api-report-problems.mjs): every exported member has a TSDoc summary;
+//   6. publint --strict and attw run on that same tarball.
 // Packing once (npm pack ran three times before: here, in publint and in attw) keeps the check
-// light enough to run beside the tests on a 2-core machine.
+// light enough to run beside the tests on a 2-core machine. packages/release-check installs the
+// tarballs from .pack/ into a fresh npm project.
 // Usage: node ../../scripts/check-package.mjs [--attw-profile esm-only]
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { apiReportProblems } from "./api-report-problems.mjs";
+import { packageManifestProblems } from "./package-manifest-problems.mjs";
 
 const scripts = new URL(".", import.meta.url).pathname;
+const root = resolve(scripts, "..");
+
+// Packages whose API report may still list undocumented members or analysis warnings: issue 16 is
+// reshaping their public API, and documents it when it lands. For these the check reports and
+// passes; the lead empties this list after issue 16 merges, and then every package must have none.
+const API_DOCS_PENDING_ISSUE_16 = new Set([
+  "@azure/postgresql-auth-core",
+  "@azure/postgresql-auth-pg",
+  "@azure/postgresql-auth-sequelize",
+  "@azure/postgresql-auth-postgres",
+  "@azure/postgresql-auth-mikro-orm",
+  "@azure/postgresql-auth-slonik",
+  "@azure/postgresql-auth-knex",
+]);
 const profileAt = process.argv.indexOf("--attw-profile");
 const attwProfile = profileAt === -1 ? [] : ["--profile", process.argv[profileAt + 1]];
 
@@ -37,6 +57,17 @@ const packed = JSON.parse(
 const tarball = packed.filename;
 
 const published = new Set(packed.files.map((file) => file.path));
+const manifest = JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }));
+const manifestProblems = packageManifestProblems(manifest, {
+  folder: relative(root, process.cwd()),
+  root: JSON.parse(readFileSync(join(root, "package.json"), "utf8")),
+  files: [...published],
+});
+if (manifestProblems.length > 0) {
+  console.error(`The packed package.json is not release-ready:\n  ${manifestProblems.join("\n  ")}`);
+  process.exit(1);
+}
+console.log("package.json as packed: ranges for runtime dependencies, licence, repository, homepage, bugs");
 const problems = [];
 let maps = 0;
 for (const path of published) {
@@ -59,6 +90,24 @@ if (problems.length > 0) {
 console.log(`${maps} published .js files ship a source map with their sources`);
 
 step("api-extractor", ["run"]);
+const reportFolder = resolve("review");
+const reports = readdirSync(reportFolder).filter((file) => file.endsWith(".api.md"));
+const { undocumented, warnings } = apiReportProblems(
+  reports.map((file) => readFileSync(join(reportFolder, file), "utf8")).join("\n"),
+);
+if (undocumented.length + warnings.length > 0) {
+  const text =
+    `API report: ${undocumented.length} member(s) without a TSDoc summary` +
+    (undocumented.length > 0 ? `:\n  ${undocumented.join("\n  ")}` : "") +
+    (warnings.length > 0 ? `\nAPI report: analysis warnings:\n  ${warnings.join("\n  ")}` : "");
+  if (!API_DOCS_PENDING_ISSUE_16.has(packed.name)) {
+    console.error(text);
+    process.exit(1);
+  }
+  console.log(`${text}\n(reported only: ${packed.name} is in API_DOCS_PENDING_ISSUE_16 in scripts/check-package.mjs)`);
+} else {
+  console.log("API report: every exported member has a TSDoc summary");
+}
 step("publint", ["run", tarball, "--strict"]);
 step("attw", [tarball, "--quiet", ...attwProfile]);
 console.log(`checked ${packed.name} as packed: ${tarball}`);

@@ -20,12 +20,6 @@ import { negotiateProtocolVersion } from "./wire-protocol.js";
 
 /**
  * One Azure server the proxy serves, with its own listener. See {@link AuthProxyOptions.servers}.
- *
- * @example
- * ```ts
- * import type { AuthProxyServer } from "@azure/postgresql-auth-cli";
- * const reporting: AuthProxyServer = { host: "reporting.postgres.database.azure.com", listen: { port: 5433 }, database: "reports" };
- * ```
  */
 export interface AuthProxyServer {
   /** The Azure server's host name; also selects the cloud (token scope) for this server. */
@@ -47,10 +41,17 @@ export interface AuthProxyServer {
  * several with `servers`.
  *
  * @example
+ * Two servers, each with its own listener; a client of the second gets database `reports` when it names none:
  * ```ts
  * import type { AuthProxyOptions } from "@azure/postgresql-auth-cli";
  * import { DefaultAzureCredential } from "@azure/identity";
- * const options: AuthProxyOptions = { host: "myserver.postgres.database.azure.com", credential: new DefaultAzureCredential(), listen: { port: 5432 } };
+ * const options: AuthProxyOptions = {
+ *   credential: new DefaultAzureCredential(),
+ *   servers: [
+ *     { host: "orders.postgres.database.azure.com", listen: { port: 5432 } },
+ *     { host: "reporting.postgres.database.azure.com", listen: { port: 5433 }, database: "reports" },
+ *   ],
+ * };
  * ```
  */
 export interface AuthProxyOptions {
@@ -239,7 +240,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       ...(options.username ? { username: options.username } : {}),
       env: {},
       onTokenEvent: (event) => {
-        if (event.type === "credentialCall") metrics.tokenRequests.inc();
+        if (event.type === "credentialCall") metrics.tokenRequested();
         if (event.type === "refreshFailed") {
           logger.log("warn", "token_refresh_failed", {
             scope: event.scopes.join(" "),
@@ -288,10 +289,8 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       startedAt: performance.now(),
       phase: "startup",
     };
-    const labels = { server: server.name };
     sessions.add(session);
-    metrics.connectionsTotal.inc(labels);
-    metrics.connectionsOpen.inc(labels);
+    metrics.connectionOpened(server.name);
     client.setNoDelay(true);
     client.on("error", (error: NodeJS.ErrnoException) => {
       ended(session, { reason: "error", side: "client", ...(error.code && { code: error.code }) });
@@ -300,8 +299,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     client.once("end", () => ended(session, { reason: "client_closed" }));
     client.once("close", () => {
       sessions.delete(session);
-      metrics.connectionsOpen.dec(labels);
-      metrics.addClosedBytes(client.bytesRead, client.bytesWritten, server.name);
+      metrics.connectionClosed(server.name, { fromClient: client.bytesRead, toClient: client.bytesWritten });
       if (session.cancelKey) cancelTargets.delete(session.cancelKey);
       session.upstream?.destroy();
       const end = session.end ?? { reason: "client_closed" };
@@ -336,7 +334,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
         return;
       }
       ended(session, { reason: "refused", sqlstate: startup.code });
-      metrics.loginFailures.inc({ code: startup.code, ...labels });
+      metrics.loginFailed(server.name, startup.code);
       if (startup.code === "53300") {
         logger.log("warn", "max_connections", { server: server.name, maxConnections: options.maxConnections });
       }
@@ -360,7 +358,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     if (startup.kind === "refused") {
       if (session.end?.reason === "drain") return; // closed by the shutdown, not refused
       ended(session, { reason: "refused", sqlstate: startup.code });
-      metrics.loginFailures.inc({ code: startup.code, ...labels });
+      metrics.loginFailed(server.name, startup.code);
       logger.log("info", "client_refused", { server: server.name, sqlstate: startup.code, error: startup.reason });
       return;
     }
@@ -385,7 +383,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
         ? error
         : new EntraAuthError("TOKEN_ACQUISITION_FAILED", "Could not get an access token.", { cause: error });
       const message = redactTokens(e.message);
-      metrics.loginFailures.inc({ code: e.code, ...labels });
+      metrics.loginFailed(server.name, e.code);
       logger.log("error", "credential_failed", { server: server.name, code: e.code, error: message });
       refuse(session, {
         code: "28000",
@@ -418,7 +416,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       upstream = await early;
     } catch (error) {
       const e = error instanceof UpstreamConnectError ? error : new UpstreamConnectError("tcp", String(error));
-      metrics.loginFailures.inc({ code: "08006", ...labels });
+      metrics.loginFailed(server.name, "08006");
       logger.log("error", "upstream_unreachable", { server: server.name, stage: e.stage, error: e.message });
       refuse(session, { code: "08006", message: `azure-postgresql-auth proxy: ${e.message}` });
       return;
@@ -437,7 +435,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       login = await loginUpstream(upstream, parameters, token, connectTimeoutMs);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      metrics.loginFailures.inc({ code: "08006", ...labels });
+      metrics.loginFailed(server.name, "08006");
       logger.log("error", "upstream_login_failed", { server: server.name, error: redactTokens(message) });
       refuse(session, { code: "08006", message: `azure-postgresql-auth proxy: ${redactTokens(message)}` });
       return;
@@ -450,7 +448,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
         tokenRole = undefined;
       }
       const { kind, fix } = explainRefusal(login.error, { role, roleSource, tokenRole });
-      metrics.loginFailures.inc({ code: login.error.code, ...labels });
+      metrics.loginFailed(server.name, login.error.code);
       logger.log("warn", "login_refused", {
         server: server.name,
         role,
@@ -493,7 +491,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
   const forwardCancel = (server: ServerState, processId: number, secretKey: Buffer, packet: Buffer): void => {
     const owner = cancelTargets.get(cancelKey(processId, secretKey));
     if (!owner) {
-      metrics.cancelRequests.inc({ outcome: "unknown_key", server: server.name });
+      metrics.cancelRequested(server.name, "unknown_key");
       logger.log("info", "cancel_unknown_key", { server: server.name, processId });
       return;
     }
@@ -502,11 +500,11 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
         socket.on("error", () => socket.destroy());
         socket.end(packet);
         setTimeout(() => socket.destroy(), 5000).unref();
-        metrics.cancelRequests.inc({ outcome: "forwarded", server: owner.name });
+        metrics.cancelRequested(owner.name, "forwarded");
         logger.log("debug", "cancel_forwarded", { server: owner.name, processId });
       },
       (error: unknown) => {
-        metrics.cancelRequests.inc({ outcome: "failed", server: owner.name });
+        metrics.cancelRequested(owner.name, "failed");
         logger.log("warn", "cancel_failed", {
           server: owner.name,
           processId,

@@ -11,29 +11,22 @@ import { connectUpstreamTls, loginUpstream, resolveHost, UpstreamConnectError } 
 import { message, parseErrorFields, splitMessages } from "./wire-protocol.js";
 
 /**
- * The steps of {@link checkConnection}, in order.
- *
- * @example
- * ```ts
- * import type { CheckStep } from "@azure/postgresql-auth-cli";
- * const first: CheckStep = "dns";
- * ```
+ * The steps of {@link checkConnection}, in order: resolve the host, open TCP, verify TLS, get a
+ * token, log in, run a query.
  */
 export type CheckStep = "dns" | "tcp" | "tls" | "token" | "login" | "query";
 
 /**
  * One step's outcome. `detail` and `fix` never contain a token.
- *
- * @example
- * ```ts
- * import type { CheckStepResult } from "@azure/postgresql-auth-cli";
- * const step: CheckStepResult = { step: "dns", ok: true, detail: "resolves to 10.0.0.4" };
- * ```
  */
 export interface CheckStepResult {
+  /** The step this is the outcome of. */
   step: CheckStep;
+  /** Whether the step succeeded; the steps after a failed one are not run. */
   ok: boolean;
+  /** What the step found, e.g. the addresses a host resolves to or the server's refusal. */
   detail: string;
+  /** For a failed step: what to change. */
   fix?: string;
   /** For a refused login: what kind of refusal. */
   refusal?: RefusalKind;
@@ -43,16 +36,11 @@ export interface CheckStepResult {
 
 /**
  * What {@link checkConnection} found. `ok` only when a query ran.
- *
- * @example
- * ```ts
- * import type { CheckResult } from "@azure/postgresql-auth-cli";
- * declare const result: CheckResult;
- * if (!result.ok) console.log(result.steps.at(-1)?.fix);
- * ```
  */
 export interface CheckResult {
+  /** True when every step succeeded, up to the query. */
   ok: boolean;
+  /** The steps that ran, in order; the last is the one that failed, if any. */
   steps: CheckStepResult[];
   /** `current_user` as the server reported it, when the query ran. */
   currentUser?: string;
@@ -60,15 +48,9 @@ export interface CheckResult {
 
 /**
  * Options of {@link checkConnection}.
- *
- * @example
- * ```ts
- * import type { CheckConnectionOptions } from "@azure/postgresql-auth-cli";
- * import { DefaultAzureCredential } from "@azure/identity";
- * const options: CheckConnectionOptions = { host: "myserver.postgres.database.azure.com", database: "postgres", credential: new DefaultAzureCredential() };
- * ```
  */
 export interface CheckConnectionOptions {
+  /** The Azure server's host name; also selects the cloud (token scope). */
   host: string;
   /** Default 5432. */
   port?: number;
@@ -82,7 +64,9 @@ export interface CheckConnectionOptions {
   password?: string;
   /** CA certificates (PEM) instead of Node's. */
   ca?: string | Buffer;
+  /** The token's scope, instead of the one for the host's cloud. */
   scope?: string | string[];
+  /** The tenant to request the token from, instead of the credential's own. */
   tenantId?: string;
   /** Each network step must finish within this time. Default 15000 ms. */
   timeoutMs?: number;

@@ -10,40 +10,35 @@ import {
 } from "@azure/postgresql-auth-core";
 
 /**
- * Kinds of principal a token can belong to.
- *
- * @example
- * ```ts
- * import type { PrincipalKind } from "@azure/postgresql-auth-cli";
- * const kind: PrincipalKind = "managedIdentity";
- * ```
+ * Kinds of principal a token can belong to: a user, an application (service principal) or a
+ * managed identity.
  */
 export type PrincipalKind = "user" | "servicePrincipal" | "managedIdentity";
 
 /**
  * Who the credential is, what role name our rules pick and the SQL that creates that role.
  * Never contains the token.
- *
- * @example
- * ```ts
- * import type { PrincipalDescription } from "@azure/postgresql-auth-cli";
- * declare const who: PrincipalDescription;
- * console.log(who.kind, who.roleName, who.sql);
- * ```
  */
 export interface PrincipalDescription {
+  /** What kind of principal the token belongs to. */
   kind: PrincipalKind;
   /** UPN for users, the identity's name for managed identities, the app id for service principals. */
   name: string;
+  /** The principal's display name, when the token carries one (`name` or `app_displayname` claim). */
   displayName?: string;
+  /** The principal's object id (`oid` claim): what Azure matches a role's mapping against. */
   objectId: string;
+  /** The principal's tenant (`tid` claim). */
   tenantId?: string;
+  /** The application (client) id of a service principal or managed identity (`appid` or `azp` claim). */
   clientId?: string;
   /** Token expiry, ISO 8601. */
   expiresOn: string;
   /** The token's audience. */
   audience?: string;
+  /** The role name our rules pick for this principal. */
   roleName: string;
+  /** Where {@link PrincipalDescription.roleName} comes from (an option, a claim or an environment variable). */
   roleSource: RoleNameSource;
   /** Why this role name, in words. */
   roleReason: string;
@@ -55,17 +50,13 @@ export interface PrincipalDescription {
 
 /**
  * Options of {@link describePrincipal}: the host (cloud), scope, tenant and the role name rules' inputs.
- *
- * @example
- * ```ts
- * import type { DescribePrincipalOptions } from "@azure/postgresql-auth-cli";
- * const options: DescribePrincipalOptions = { host: "myserver.postgres.database.azure.com", username: "reporting-app" };
- * ```
  */
 export interface DescribePrincipalOptions extends Pick<RoleNameOptions, "username" | "fallbackUsername" | "env"> {
   /** Server host: picks the cloud (scope). */
   host?: string;
+  /** The token's scope, instead of the one for the host's cloud. */
   scope?: string | string[];
+  /** The tenant to request the token from, instead of the credential's own. */
   tenantId?: string;
 }
 

@@ -5,13 +5,6 @@ import type { AuthProxy } from "./auth-proxy.js";
 
 /**
  * A running health and metrics server. Made by {@link startHealthServer}.
- *
- * @example
- * ```ts
- * import type { HealthServer } from "@azure/postgresql-auth-cli";
- * declare const health: HealthServer;
- * console.log(`http://127.0.0.1:${health.port}/readiness`);
- * ```
  */
 export interface HealthServer {
   /** The port actually bound. */
@@ -98,8 +91,8 @@ export async function startHealthServer(proxy: AuthProxy, options: HealthServerO
         return;
       }
       case "/metrics":
-        proxy.metrics.registry.metrics().then(
-          (text) => send(200, text, proxy.metrics.registry.contentType),
+        proxy.metrics.scrape().then(
+          ({ contentType, text }) => send(200, text, contentType),
           () => send(500, "metrics failed\n"),
         );
         return;

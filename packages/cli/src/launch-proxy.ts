@@ -4,7 +4,6 @@
  */
 import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/core-auth";
-import { collectDefaultMetrics } from "prom-client";
 import { type AuthProxy, startAuthProxy } from "./auth-proxy.js";
 import { checkConnection } from "./check-connection.js";
 import { credentialFrom } from "./cli-credential.js";
@@ -90,8 +89,7 @@ export async function launchProxy(
     ...(str("tenant-id") !== undefined && { tenantId: str("tenant-id")! }),
   };
   // This process is the proxy: its /metrics also carry Node's own (CPU, memory, event loop, GC).
-  const metrics = createProxyMetrics();
-  collectDefaultMetrics({ register: metrics.registry });
+  const metrics = createProxyMetrics({ processMetrics: true });
 
   let proxy: AuthProxy;
   try {

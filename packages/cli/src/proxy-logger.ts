@@ -2,12 +2,6 @@ import { redactTokens } from "@azure/postgresql-auth-core";
 
 /**
  * Log levels of the proxy.
- *
- * @example
- * ```ts
- * import type { ProxyLogLevel } from "@azure/postgresql-auth-cli";
- * const level: ProxyLogLevel = "warn";
- * ```
  */
 export type ProxyLogLevel = "debug" | "info" | "warn" | "error";
 
@@ -22,6 +16,7 @@ export type ProxyLogLevel = "debug" | "info" | "warn" | "error";
  * ```
  */
 export interface ProxyLogger {
+  /** Receives one event (e.g. `listening`, `login_refused`, `connection_closed`) with its fields. */
   log(level: ProxyLogLevel, event: string, fields?: Record<string, unknown>): void;
 }
 

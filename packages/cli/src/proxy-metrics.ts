@@ -1,43 +1,44 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /**
- * The proxy's Prometheus metrics, on a registry of its own (never the global one). Labels are
- * the Azure server (`server="host:port"`, the one the client's listener serves), SQLSTATEs, our
- * error codes and fixed words: never a token or a user name.
+ * What the proxy counts, and its Prometheus text for `/metrics`. The proxy calls the counting
+ * methods; {@link createProxyMetrics} makes the implementation the command line serves (on a registry
+ * of its own, never prom-client's global one), and an application that embeds the proxy may pass
+ * its own implementation to count into another metrics system. Labels are the Azure server
+ * (`server="host:port"`, the one the client's listener serves), SQLSTATEs, our error codes and fixed
+ * words: never a token or a user name.
  *
  * @example
+ * An embedding application serving the proxy's metrics from its own HTTP server:
  * ```ts
+ * import http from "node:http";
  * import { createProxyMetrics } from "@azure/postgresql-auth-cli";
- * const metrics = createProxyMetrics();
- * console.log(await metrics.registry.metrics());
+ * const metrics = createProxyMetrics(); // pass it to startAuthProxy({ ..., metrics })
+ * http.createServer(async (_req, res) => {
+ *   const { contentType, text } = await metrics.scrape();
+ *   res.writeHead(200, { "content-type": contentType }).end(text);
+ * });
  * ```
  */
 export interface ProxyMetrics {
-  registry: Registry;
-  /** Client connections open now, by server. */
-  connectionsOpen: Gauge<"server">;
-  /** Client connections accepted, by server. */
-  connectionsTotal: Counter<"server">;
-  /** Credential calls (one token cache per scope, shared by the servers of one cloud). */
-  tokenRequests: Counter;
-  /** Failed logins by server and code (SQLSTATE or our error code). */
-  loginFailures: Counter<"code" | "server">;
-  /** Cancel requests by server and outcome. */
-  cancelRequests: Counter<"outcome" | "server">;
-  /** Adds bytes of connections that closed (to `server`'s series); open connections are read when scraped. */
-  addClosedBytes(fromClient: number, toClient: number, server?: string): void;
-  /** Reads the byte counts of open connections, per server, at scrape time (no work on the relay path). */
+  /** A client connection for `server` was accepted. */
+  connectionOpened(server: string): void;
+  /** A client connection for `server` closed, after relaying `bytes` (read from and written to the client). */
+  connectionClosed(server: string, bytes: { fromClient: number; toClient: number }): void;
+  /** The proxy called its credential for a token (a cache miss or a background refresh). */
+  tokenRequested(): void;
+  /** A login for `server` failed with `code`: the SQLSTATE of the server's refusal, or our error code. */
+  loginFailed(server: string, code: string): void;
+  /** A client's cancel request for `server` was forwarded, named no open session, or could not be sent. */
+  cancelRequested(server: string, outcome: "forwarded" | "unknown_key" | "failed"): void;
+  /** Sets how to read the bytes of open connections, per server, when scraped (no work on the relay path). */
   setOpenBytesReader(reader: () => Iterable<ServerBytes>): void;
+  /** The metrics in Prometheus' text exposition format, with the content type to serve them with. */
+  scrape(): Promise<{ contentType: string; text: string }>;
 }
 
 /**
  * Bytes relayed for one server, as {@link ProxyMetrics.setOpenBytesReader}'s reader returns them.
- *
- * @example
- * ```ts
- * import type { ServerBytes } from "@azure/postgresql-auth-cli";
- * const bytes: ServerBytes = { server: "myserver.postgres.database.azure.com:5432", fromClient: 10, toClient: 200 };
- * ```
  */
 export interface ServerBytes {
   /** `host:port` of the Azure server. */
@@ -49,16 +50,15 @@ export interface ServerBytes {
 }
 
 /**
- * Creates the proxy's metrics.
- *
- * @example
- * ```ts
- * import { createProxyMetrics } from "@azure/postgresql-auth-cli";
- * const metrics = createProxyMetrics();
- * ```
+ * Creates the proxy's Prometheus metrics: `azure_pg_proxy_connections_open{server}`,
+ * `_connections_total{server}`, `_token_requests_total`, `_login_failures_total{code,server}`,
+ * `_cancel_requests_total{outcome,server}` and `_bytes_relayed_total{direction,server}`; with
+ * `processMetrics`, also Node's process metrics (CPU, memory, event loop lag, garbage collection),
+ * as the command line's proxy serves them.
  */
-export function createProxyMetrics(): ProxyMetrics {
+export function createProxyMetrics(options: { processMetrics?: boolean } = {}): ProxyMetrics {
   const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const closed = new Map<string, { fromClient: number; toClient: number }>();
   let readOpen: () => Iterable<ServerBytes> = () => [];
   const connectionsOpen = new Gauge({
@@ -112,20 +112,31 @@ export function createProxyMetrics(): ProxyMetrics {
     },
   });
   return {
-    registry,
-    connectionsOpen,
-    connectionsTotal,
-    tokenRequests,
-    loginFailures,
-    cancelRequests,
-    addClosedBytes(fromClient, toClient, server = "") {
+    connectionOpened(server) {
+      connectionsTotal.inc({ server });
+      connectionsOpen.inc({ server });
+    },
+    connectionClosed(server, bytes) {
+      connectionsOpen.dec({ server });
       const total = closed.get(server) ?? { fromClient: 0, toClient: 0 };
-      total.fromClient += fromClient;
-      total.toClient += toClient;
+      total.fromClient += bytes.fromClient;
+      total.toClient += bytes.toClient;
       closed.set(server, total);
+    },
+    tokenRequested() {
+      tokenRequests.inc();
+    },
+    loginFailed(server, code) {
+      loginFailures.inc({ code, server });
+    },
+    cancelRequested(server, outcome) {
+      cancelRequests.inc({ outcome, server });
     },
     setOpenBytesReader(reader) {
       readOpen = reader;
+    },
+    async scrape() {
+      return { contentType: registry.contentType, text: await registry.metrics() };
     },
   };
 }

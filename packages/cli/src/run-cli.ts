@@ -20,12 +20,6 @@ import { waitCommand } from "./wait-command.js";
 
 /**
  * Where the command line writes, and what it reads.
- *
- * @example
- * ```ts
- * import type { CliIo } from "@azure/postgresql-auth-cli";
- * const io: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env, onStop: () => {} };
- * ```
  */
 export interface CliIo {
   /** Writes to standard output. */

@@ -88,7 +88,7 @@ describe("several servers in one proxy", () => {
       "https://ossrdbms-aad.database.usgovcloudapi.net/.default",
       "https://ossrdbms-aad.database.windows.net/.default",
     ]);
-    const metrics = await proxy.metrics.registry.metrics();
+    const metrics = (await proxy.metrics.scrape()).text;
     for (const s of proxy.servers) {
       expect(metrics.split("\n")).toContain(`azure_pg_proxy_login_failures_total{code="08006",server="${s.server}"} 1`);
       expect(metrics.split("\n")).toContain(`azure_pg_proxy_connections_total{server="${s.server}"} 1`);

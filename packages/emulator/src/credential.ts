@@ -19,6 +19,7 @@ import type { TokenService } from "./token-service.js";
  * ```
  */
 export class EmulatorCredentialError extends Error {
+  /** Always `"EmulatorCredentialError"`. */
   override name = "EmulatorCredentialError";
   constructor(
     message: string,
@@ -45,6 +46,7 @@ export class EmulatorCredentialError extends Error {
 export interface EmulatorCredential extends TokenCredential {
   /** Name of the principal whose tokens this credential returns. */
   readonly principalName: string;
+  /** A token of the principal for the scope's resource; rejects with {@link EmulatorCredentialError} as the endpoint would fail. */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken>;
 }
 

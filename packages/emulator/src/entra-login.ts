@@ -1,15 +1,17 @@
 /**
  * The login decision Azure makes for a role: Entra token (signature, expiry, audience,
  * principal matched by `oid` through the role's pgaadauth mapping, group membership, MFA) or a
- * plain password. Where Azure's text is known the primary message is exactly Azure's and our
- * help goes into DETAIL/HINT; errors never contain the token.
+ * plain password. Where Azure's text is known (from a public source, named at each message) the
+ * primary message is exactly Azure's and our help goes into DETAIL/HINT; where it is not, the text
+ * is the emulator's own and says so in its TSDoc. Errors never contain the token.
  */
 import { timingSafeEqual } from "node:crypto";
 import type { PrincipalDirectory } from "./principal-directory.js";
 import type { TokenIssuer } from "./token-issuer.js";
 
 /**
- * Azure's message for an expired token.
+ * Azure's message for an expired token. Source (Microsoft publishes no list of these texts): a
+ * FATAL from an Azure server quoted in https://github.com/darold/ora2pg/issues/1851.
  *
  * @example
  * ```ts
@@ -23,7 +25,8 @@ import type { TokenIssuer } from "./token-issuer.js";
  */
 export const EXPIRED_TOKEN_MESSAGE = "The access token has expired. Please acquire a new token and retry.";
 /**
- * Azure's message for a password that is not a valid token.
+ * Azure's message for a password that is not a valid token. Source: an Azure server's FATAL quoted
+ * in https://github.com/Azure-Samples/rag-postgres-openai-python/issues/161.
  *
  * @example
  * ```ts
@@ -38,7 +41,9 @@ export const EXPIRED_TOKEN_MESSAGE = "The access token has expired. Please acqui
 export const INVALID_FORMAT_MESSAGE =
   "The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.";
 /**
- * Azure's message for a wrong audience, for `resource`.
+ * Azure's message for a wrong audience, for `resource`. Source: Azure servers' FATAL quoted in
+ * https://github.com/microsoft/azuredatastudio-postgresql/issues/505 and
+ * https://github.com/Azure/azure-sdk-for-java/issues/42632.
  *
  * @example
  * ```ts
@@ -54,7 +59,8 @@ export function invalidAudienceMessage(resource: string): string {
   return `The access token does not have a valid audience claim. Please acquire a new token for the resource "${resource}".`;
 }
 /**
- * Message for a token whose `nbf` lies in the future (Azure's text is not known; this one is the emulator's).
+ * The emulator's own message for a token whose `nbf` lies in the future: Azure's text for this case
+ * is not public, so this one only imitates the style of Azure's.
  *
  * @example
  * ```ts
@@ -68,7 +74,9 @@ export function invalidAudienceMessage(resource: string): string {
  */
 export const NOT_YET_VALID_MESSAGE = "The access token is not yet valid. Please acquire a new token and retry.";
 /**
- * The message of the TLS front for a connection without TLS.
+ * Azure's message for a connection without TLS, sent by the emulator's TLS front. Source:
+ * Microsoft's docs, https://learn.microsoft.com/azure/app-service/tutorial-connect-msi-azure-database
+ * (FAQ "I get the error SSL connection is required").
  *
  * @example
  * ```ts
@@ -81,6 +89,30 @@ export const NOT_YET_VALID_MESSAGE = "The access token is not yet valid. Please 
  * ```
  */
 export const SSL_REQUIRED_MESSAGE = "SSL connection is required. Please specify SSL options and retry.";
+
+/**
+ * The emulator's own message for a token of another principal than the one a role is mapped to
+ * (Azure's text for this case is not public).
+ */
+export function anotherPrincipalMessage(role: string): string {
+  return `the access token belongs to another principal than role "${role}"`;
+}
+
+/**
+ * The emulator's own message for a group role and a token of a principal outside that group
+ * (Azure's text for this case is not public).
+ */
+export function notGroupMemberMessage(role: string): string {
+  return `the access token's principal is not a member of group "${role}"`;
+}
+
+/**
+ * The emulator's own message for a role created with `isMfa` and a token without `mfa` in its `amr`
+ * claim (Azure's text for this case is not public).
+ */
+export function mfaRequiredMessage(role: string): string {
+  return `role "${role}" requires multi-factor authentication`;
+}
 
 /** Outcome of {@link checkLogin}. */
 export type LoginDecision =
@@ -184,7 +216,7 @@ export async function checkLogin(user: string, password: string, context: LoginC
       return {
         ok: false,
         code: "28000",
-        message: `the access token's principal is not a member of group "${user}"`,
+        message: notGroupMemberMessage(user),
         detail: `Role "${user}" is mapped to group object id ${label.oid}; the token was issued to ${holderText}.`,
         hint: "Log in to a group role with the token of a member of the group.",
       };
@@ -193,7 +225,7 @@ export async function checkLogin(user: string, password: string, context: LoginC
     return {
       ok: false,
       code: "28000",
-      message: `the access token belongs to another principal than role "${user}"`,
+      message: anotherPrincipalMessage(user),
       detail: `Role "${user}" is mapped to object id ${label.oid}; the token was issued to ${holderText}.`,
       hint: `Acquire a token for the principal of role "${user}", or connect as the token's own role.`,
     };
@@ -204,7 +236,7 @@ export async function checkLogin(user: string, password: string, context: LoginC
       return {
         ok: false,
         code: "28000",
-        message: `role "${user}" requires multi-factor authentication`,
+        message: mfaRequiredMessage(user),
         detail: 'The role was created with isMfa = true and the token\'s "amr" claim has no "mfa" entry.',
         hint: "Sign in with multi-factor authentication and acquire a new token.",
       };

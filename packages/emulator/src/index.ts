@@ -22,10 +22,13 @@ export {
   EMULATOR_TENANT_ID,
 } from "./default-principals.js";
 export {
+  anotherPrincipalMessage,
   EXPIRED_TOKEN_MESSAGE,
   INVALID_FORMAT_MESSAGE,
   invalidAudienceMessage,
+  mfaRequiredMessage,
   NOT_YET_VALID_MESSAGE,
+  notGroupMemberMessage,
   SSL_REQUIRED_MESSAGE,
 } from "./entra-login.js";
 export type {
@@ -34,6 +37,7 @@ export type {
   ManagedIdentityPrincipal,
   PasswordRole,
   Principal,
+  PrincipalBase,
   PrincipalInput,
   PrincipalKind,
   ServicePrincipal,

@@ -15,7 +15,8 @@
  */
 export type PrincipalKind = "user" | "managedIdentity" | "servicePrincipal" | "group" | "password";
 
-interface PrincipalBase {
+/** What every principal has: the names to refer to it by and to log in with, and its object id. */
+export interface PrincipalBase {
   /** Name used to refer to the principal in the emulator API (e.g. `emu.credential(name)`). */
   name: string;
   /** PostgreSQL role name of the principal (the user name to connect with). */
@@ -38,7 +39,9 @@ interface PrincipalBase {
  * ```
  */
 export interface UserPrincipal extends PrincipalBase {
+  /** Always `"user"`. */
   kind: "user";
+  /** User principal name (`upn` and `unique_name` claims), e.g. `alice@contoso.com`. */
   upn: string;
 }
 
@@ -56,6 +59,7 @@ export interface UserPrincipal extends PrincipalBase {
  * ```
  */
 export interface ManagedIdentityPrincipal extends PrincipalBase {
+  /** Always `"managedIdentity"`. */
   kind: "managedIdentity";
   /** `"user"` for a user-assigned identity, `"system"` for a system-assigned one. */
   assignment: "user" | "system";
@@ -77,7 +81,9 @@ export interface ManagedIdentityPrincipal extends PrincipalBase {
  * ```
  */
 export interface ServicePrincipal extends PrincipalBase {
+  /** Always `"servicePrincipal"`. */
   kind: "servicePrincipal";
+  /** Client (application) id: the `appid` claim, and `AZURE_CLIENT_ID` for its credential. */
   clientId: string;
   /** Client secret the emulator's token endpoint accepts (`ClientSecretCredential`, `AZURE_CLIENT_SECRET`). */
   clientSecret: string;
@@ -97,6 +103,7 @@ export interface ServicePrincipal extends PrincipalBase {
  * ```
  */
 export interface GroupPrincipal extends PrincipalBase {
+  /** Always `"group"`. */
   kind: "group";
   /** Names of the member principals. */
   members: string[];
@@ -115,9 +122,13 @@ export interface GroupPrincipal extends PrincipalBase {
  * ```
  */
 export interface PasswordRole {
+  /** Always `"password"`. */
   kind: "password";
+  /** Name used to refer to the role in the emulator API. */
   name: string;
+  /** PostgreSQL role name (the user name to connect with). */
   roleName: string;
+  /** The role's PostgreSQL password. */
   password: string;
 }
 
@@ -199,9 +210,14 @@ export type PrincipalInput =
  * ```
  */
 export interface DefaultPrincipals {
+  /** The user `alice@contoso.com`. */
   user: UserPrincipal;
+  /** The user-assigned managed identity `orders-api-identity`. */
   managedIdentity: ManagedIdentityPrincipal;
+  /** The service principal `reporting-app`. */
   servicePrincipal: ServicePrincipal;
+  /** The group `db-readers`, with the user as its member. */
   group: GroupPrincipal;
+  /** The plain-password role `app_password`. */
   passwordRole: PasswordRole;
 }

@@ -60,8 +60,11 @@ export interface PrincipalBehaviour {
  * ```
  */
 export interface TokenRequestCountsByWay {
+  /** The managed identity endpoint (`ManagedIdentityCredential`, `DefaultAzureCredential` with `emu.env`). */
   managedIdentityEndpoint: number;
+  /** The in-process credential of `emu.credential()`. */
   credential: number;
+  /** The stand-in `az` (`AzureCliCredential`). */
   az: number;
   /** The Entra-like token endpoint (client secret, workload identity). */
   tokenEndpoint: number;
@@ -80,6 +83,7 @@ export interface TokenRequestCountsByWay {
  * ```
  */
 export interface EmulatorStats {
+  /** Token requests by way, in total, per principal, and per principal and way. */
   tokenRequests: TokenRequestCountsByWay & {
     total: number;
     /** Requests per principal name. */

@@ -22,7 +22,10 @@ const EXPECTED_EXPORTS = [
   "SSL_REQUIRED_MESSAGE",
   "THROTTLE_MAX_CONCURRENT",
   "THROTTLE_MAX_PER_SECOND",
+  "anotherPrincipalMessage",
   "invalidAudienceMessage",
+  "mfaRequiredMessage",
+  "notGroupMemberMessage",
   "scopeToResource",
   "startEmulator",
 ];

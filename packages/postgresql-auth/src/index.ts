@@ -7,7 +7,11 @@
  * @packageDocumentation
  */
 
-export type { GetEntraTokenPasswordOptions } from "@azure/postgresql-auth-core";
+export {
+  EntraAuthError,
+  type EntraAuthErrorCode,
+  type GetEntraTokenPasswordOptions,
+} from "@azure/postgresql-auth-core";
 export {
   type EntraPasswordFunction,
   type EntraTokenProviderOptions,
