@@ -167,7 +167,7 @@ describe("EntraTokenCache", () => {
     expect(await cache.getToken(credential, { scopes })).toBe(good);
   });
 
-  it("without a valid token callers get the typed error with its cause, and the next caller tries again", async () => {
+  it("without a valid token callers get the typed error with its cause; later callers get it at once until the next attempt is due", async () => {
     const original = new Error("ManagedIdentityCredential: 500");
     let fail = true;
     const credential = fakeCredential(() => {
@@ -186,6 +186,11 @@ describe("EntraTokenCache", () => {
       expect(error.cause).toMatchObject({ name: "Error", message: original.message }); // a redacted copy
     }
     fail = false;
+    // Inside the backoff step (retryInitialMs, 1 s): the same error at once, no new credential call.
+    vi.setSystemTime(Date.now() + 999);
+    await expect(cache.getToken(credential, { scopes })).rejects.toBe((results[0] as PromiseRejectedResult).reason);
+    expect(credential.calls).toHaveLength(1);
+    vi.setSystemTime(Date.now() + 1);
     await expect(cache.getToken(credential, { scopes })).resolves.toMatchObject({ token: expect.any(String) });
     expect(credential.calls).toHaveLength(2);
   });
@@ -200,7 +205,10 @@ describe("EntraTokenCache", () => {
     expect(error.code).toBe("TOKEN_ACQUISITION_TIMEOUT");
     expect(error.message).toMatch(/within 5000 ms.*timeoutMs/);
     expect(pending[0]!.signal?.aborted).toBe(true);
-    // The failure is not cached: the next caller makes a new attempt.
+    // The next attempt is due retryInitialMs (1 s) after the failure; until then callers get the error at once.
+    await expect(cache.getToken(credential, { scopes })).rejects.toBe(error);
+    expect(credential.calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(1000);
     void cache.getToken(credential, { scopes }).catch(() => undefined);
     expect(credential.calls).toBe(2);
   });
@@ -275,7 +283,7 @@ describe("EntraTokenCache", () => {
     expect(JSON.stringify(events)).not.toContain(token.token);
   });
 
-  it("an outage in the last quarter of the token's life: one credential call per backoff step, the valid token served", async () => {
+  it("an outage in the last quarter of the token's life: the valid token served, one credential call per retryInitialMs step", async () => {
     let fail = false;
     const credential = fakeCredential(() => {
       if (fail) throw new Error("endpoint down");
@@ -284,13 +292,13 @@ describe("EntraTokenCache", () => {
     const good = await cache.getToken(credential, { scopes });
     fail = true;
     vi.setSystemTime(good.expiresOnTimestamp - 29_000); // inside the 30 s margin: callers would wait
-    // 29 s of connections every 100 ms: backoff 1, 2, 4, 8, 16 s allows at most 5 calls.
+    // 29 s of connections every 100 ms; the token is about to be unusable, so attempts come every 1 s (not doubling).
     for (let t = 0; t < 28_900; t += 100) {
       expect(await cache.getToken(credential, { scopes })).toBe(good);
       await vi.advanceTimersByTimeAsync(100);
     }
-    expect(credential.calls.length - 1).toBeLessThanOrEqual(5);
-    expect(credential.calls.length - 1).toBeGreaterThanOrEqual(4);
+    expect(credential.calls.length - 1).toBeLessThanOrEqual(29);
+    expect(credential.calls.length - 1).toBeGreaterThanOrEqual(28);
   });
 
   it("an onTokenEvent callback that throws never fails a request and is warned about once", async () => {
@@ -345,7 +353,7 @@ describe("EntraTokenCache", () => {
       "a 429 deep in the cause chain (DefaultAzureCredential)",
       { cause: { statusCode: 429, message: "throttled", stack: "" } },
     ],
-  ])("retries %s with jittered backoff within timeoutMs", async (_what, shape) => {
+  ])("retries %s with jittered backoff within the 3 s budget", async (_what, shape) => {
     let n = 0;
     const credential = fakeCredential(() => {
       n += 1;
@@ -383,8 +391,9 @@ describe("EntraTokenCache", () => {
     try {
       await cache.getToken(credential, { scopes }).catch(() => undefined);
       expect(warnings.lines).toHaveLength(1);
-      expect(warnings.lines[0]).toMatch(/no valid token is cached/);
+      expect(warnings.lines[0]).toMatch(/no valid token is cached.*fail at once.*next attempt, in 1000 ms/);
       fail = false;
+      vi.setSystemTime(Date.now() + 1000);
       const good = await cache.getToken(credential, { scopes });
       fail = true;
       vi.setSystemTime(good.expiresOnTimestamp - 100_000);
