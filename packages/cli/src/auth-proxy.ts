@@ -13,6 +13,7 @@ import { type ClientStartup, readClientStartup, rejectClient } from "./client-st
 import { explainRefusal } from "./explain-refusal.js";
 import type { ProxyLogger } from "./proxy-logger.js";
 import { createProxyMetrics, type ProxyMetrics } from "./proxy-metrics.js";
+import { retryExpiredLogin } from "./retry-expired-login.js";
 import { connectUpstreamTls, loginUpstream, UpstreamConnectError, type UpstreamTarget } from "./upstream-login.js";
 import { negotiateProtocolVersion } from "./wire-protocol.js";
 
@@ -266,7 +267,23 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     }
     let login: Awaited<ReturnType<typeof loginUpstream>>;
     try {
-      login = await loginUpstream(upstream, parameters, token, connectTimeoutMs);
+      // Refused as expired (this clock is behind the server's): once more with a fresh token.
+      const first = await loginUpstream(upstream, parameters, token, connectTimeoutMs);
+      const outcome = await retryExpiredLogin(first, token, {
+        target,
+        parameters,
+        timeoutMs: connectTimeoutMs,
+        source: tokenSource,
+        host: options.host,
+      });
+      if (outcome.retried) {
+        metrics.expiredTokenRetries.inc();
+        logger.log("warn", "expired_token_retried", { role, ok: outcome.login.ok });
+        if (outcome.login.ok) upstream = session.upstream = outcome.login.socket;
+      } else if (outcome.notRetried !== undefined) {
+        logger.log("warn", "expired_token_not_retried", { role, reason: redactTokens(outcome.notRetried) });
+      }
+      ({ login, token } = outcome);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       metrics.loginFailures.inc({ code: "08006" });

@@ -3,11 +3,13 @@ import {
   createEntraTokenSource,
   decodeTokenClaims,
   EntraAuthError,
+  type EntraTokenSource,
   redactTokens,
   resolveRoleName,
   resolveScopes,
 } from "@azure/postgresql-auth-core";
 import { explainRefusal, type RefusalKind } from "./explain-refusal.js";
+import { retryExpiredLogin } from "./retry-expired-login.js";
 import { connectUpstreamTls, loginUpstream, resolveHost, UpstreamConnectError } from "./upstream-login.js";
 import { message, parseErrorFields, splitMessages } from "./wire-protocol.js";
 
@@ -167,6 +169,7 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
   try {
     // Token
     let token: string;
+    let source: EntraTokenSource | undefined;
     if (options.password !== undefined) {
       token = options.password;
       steps.push({
@@ -177,7 +180,7 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
     } else {
       try {
         if (!options.credential) throw new EntraAuthError("CREDENTIAL_REQUIRED", "No credential given.");
-        const source = createEntraTokenSource(options.credential, {
+        source = createEntraTokenSource(options.credential, {
           host: options.host,
           ...(options.scope !== undefined && { scope: options.scope }),
           ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
@@ -214,16 +217,25 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
       user = tokenRole ?? "";
       userSource = "the token";
     }
-    const login = await loginUpstream(
-      socket,
-      [
-        ["user", user],
-        ["database", database],
-        ["application_name", "azure-postgresql-auth check"],
-      ],
-      token,
-      timeoutMs,
-    );
+    const parameters: Array<[string, string]> = [
+      ["user", user],
+      ["database", database],
+      ["application_name", "azure-postgresql-auth check"],
+    ];
+    let login = await loginUpstream(socket, parameters, token, timeoutMs);
+    let expiredFirst = false;
+    if (source !== undefined) {
+      // Refused as expired (this clock is behind the server's): once more with a fresh token, as the proxy does.
+      const outcome = await retryExpiredLogin(login, token, {
+        target: { host: options.host, port, ca: options.ca },
+        parameters,
+        timeoutMs,
+        source,
+        host: options.host,
+      });
+      ({ login, token } = outcome);
+      expiredFirst = outcome.retried;
+    }
     if (!login.ok) {
       const { kind, fix } = explainRefusal(login.error, {
         role: user,
@@ -243,7 +255,14 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
     steps.push({
       step: "login",
       ok: true,
-      detail: `logged in as role "${user}" (from ${userSource}) to database "${database}"`,
+      detail:
+        `logged in as role "${user}" (from ${userSource}) to database "${database}"` +
+        (expiredFirst
+          ? "; the server refused the first token as expired, so this machine's clock is behind the server's: logged in with a fresh token"
+          : ""),
+      ...(expiredFirst && {
+        fix: "Synchronise this machine's clock (NTP): the server refuses tokens that this clock still finds valid.",
+      }),
     });
     socket = login.socket;
 

@@ -17,6 +17,8 @@ export interface ProxyMetrics {
   connectionsTotal: Counter;
   tokenRequests: Counter;
   loginFailures: Counter<"code">;
+  /** Logins the server refused as expired (clock skew) that the proxy retried once with a fresh token. */
+  expiredTokenRetries: Counter;
   cancelRequests: Counter<"outcome">;
   /** Adds bytes of connections that closed; open connections are read when scraped. */
   addClosedBytes(fromClient: number, toClient: number): void;
@@ -59,6 +61,11 @@ export function createProxyMetrics(): ProxyMetrics {
     labelNames: ["code"] as const,
     registers: [registry],
   });
+  const expiredTokenRetries = new Counter({
+    name: "azure_pg_proxy_expired_token_retries_total",
+    help: "Logins the server refused as expired (this clock behind the server's) that the proxy retried once with a fresh token.",
+    registers: [registry],
+  });
   const cancelRequests = new Counter({
     name: "azure_pg_proxy_cancel_requests_total",
     help: "Cancel requests from clients, by outcome (forwarded, unknown_key, failed).",
@@ -83,6 +90,7 @@ export function createProxyMetrics(): ProxyMetrics {
     connectionsTotal,
     tokenRequests,
     loginFailures,
+    expiredTokenRetries,
     cancelRequests,
     addClosedBytes(fromClient, toClient) {
       closedFromClient += fromClient;

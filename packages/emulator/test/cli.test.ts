@@ -230,7 +230,16 @@ client.connect().then(() => client.query("select current_user")).then((r) => {
   });
 
   it("run --clock-skew: the server's clock runs ahead, so a token with less time left than the skew is refused as expired", async () => {
-    const result = await runCli(["run", "--clock-skew", "120", "--token-lifetime", "60", "--", process.execPath, fixture]);
+    const result = await runCli([
+      "run",
+      "--clock-skew",
+      "120",
+      "--token-lifetime",
+      "60",
+      "--",
+      process.execPath,
+      fixture,
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("The access token has expired");
     expect(result.stderr).not.toMatch(/eyJ[\w-]+\.eyJ/);

@@ -206,7 +206,9 @@ describe("the server's clock (configureServer)", () => {
   });
 
   it("refuses a skew that is not a number", () => {
-    expect(() => emu.configureServer({ clockSkewSeconds: Number.NaN })).toThrow(/clockSkewSeconds must be a finite number/);
+    expect(() => emu.configureServer({ clockSkewSeconds: Number.NaN })).toThrow(
+      /clockSkewSeconds must be a finite number/,
+    );
     expect(() => emu.configureServer({ clockSkewSeconds: "60" as unknown as number })).toThrow(TypeError);
   });
 });
