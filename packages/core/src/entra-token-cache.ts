@@ -36,6 +36,8 @@ interface Entry {
   lastError: Error | undefined;
   /** The latest transient failure inside the attempt in flight (being retried). */
   attemptError: Error | undefined;
+  /** When the latest attempt started. */
+  attemptStartedAt: number;
   /** The wait the identity endpoint asked for with its last failure (`Retry-After`). */
   retryAfterMs: number;
   /** Whether the credential has answered (a token or an error) at least once. */
@@ -178,7 +180,8 @@ export class EntraTokenCache {
 
   /**
    * About to expire: wait for a new token, but never longer than the caller budget nor past the
-   * point where the still-valid token must be handed out; a failed refresh also hands it out.
+   * point where the still-valid token must be handed out (1 s before expiry); a failed refresh also
+   * hands it out. A caller that comes in that last second waits like one without a valid token.
    */
   #waitOrKeep(
     entry: Entry,
@@ -188,14 +191,18 @@ export class EntraTokenCache {
     budgetMs: number,
   ): Promise<AccessToken> {
     const remaining = token.expiresOnTimestamp - Date.now();
-    const waitMs = Math.min(budgetMs, remaining > keepValidMarginMs ? remaining - keepValidMarginMs : remaining);
+    const waitMs = remaining > keepValidMarginMs ? Math.min(budgetMs, remaining - keepValidMarginMs) : budgetMs;
     const keep = (error: Error): AccessToken => {
       if (Date.now() < token.expiresOnTimestamp && !request.abortSignal?.aborted) return token;
       throw error;
     };
-    return this.#wait(entry, credential, request, waitMs, () =>
-      keep(entry.attemptError ?? stalled(request, waitMs)),
-    ).catch(keep);
+    const onWaitEnd = (): AccessToken => {
+      if (Date.now() < token.expiresOnTimestamp) return token;
+      const error = entry.lastError ?? entry.attemptError ?? stalled(request, waitMs, entry);
+      entry.lastError ??= error;
+      throw error;
+    };
+    return this.#wait(entry, credential, request, waitMs, onWaitEnd).catch(keep);
   }
 
   #entry(credential: TokenCredential, request: EntraTokenCacheRequest): Entry {
@@ -226,7 +233,7 @@ export class EntraTokenCache {
     request: EntraTokenCacheRequest,
     waitMs: number,
     onWaitEnd: () => AccessToken = () => {
-      const error = entry.lastError ?? entry.attemptError ?? stalled(request, waitMs);
+      const error = entry.lastError ?? entry.attemptError ?? stalled(request, waitMs, entry);
       entry.lastError ??= error;
       throw error;
     },
@@ -279,6 +286,7 @@ export class EntraTokenCache {
       }, timeoutMs);
     });
     entry.attemptError = undefined;
+    entry.attemptStartedAt = startedAt;
     const retryDeadline = startedAt + retryBudget(entry, timeoutMs);
     const call = callWithTransientRetries(entry, credential, request, controller.signal, retryDeadline);
     const attempt = Promise.race([call, timeout]).then(
@@ -413,12 +421,14 @@ function withSkew(token: AccessToken, skewMs: number): AccessToken {
   };
 }
 
-function stalled(request: EntraTokenCacheRequest, waitMs: number): EntraAuthError {
+function stalled(request: EntraTokenCacheRequest, waitMs: number, entry: Entry): EntraAuthError {
+  const runningS = ((Date.now() - entry.attemptStartedAt) / 1000).toFixed(1);
   return new EntraAuthError(
     "TOKEN_ACQUISITION_TIMEOUT",
-    `The credential has not returned a token for scope ${request.scopes.join(" ")} within ${Math.round(waitMs)} ms, ` +
-      "and no valid token is cached. The request goes on in the background; until it ends, connections fail at once with this error. " +
-      "Check that the identity endpoint or developer tool the credential uses answers.",
+    `The credential has not returned a token for scope ${request.scopes.join(" ")} within ${Math.round(waitMs)} ms ` +
+      `(its call has been running for ${runningS} s), and no valid token is cached. The call goes on in the background ` +
+      "(a credential that retries on its own, such as ManagedIdentityCredential, can take 20 s to fail); until it ends, " +
+      "connections fail at once with this error. Check that the identity endpoint or developer tool the credential uses answers.",
   );
 }
 
@@ -474,6 +484,7 @@ function newEntry(): Entry {
     failedAt: 0,
     lastError: undefined,
     attemptError: undefined,
+    attemptStartedAt: 0,
     retryAfterMs: 0,
     answered: false,
     lastCallMs: 0,

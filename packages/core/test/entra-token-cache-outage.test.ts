@@ -200,6 +200,28 @@ describe("EntraTokenCache in an identity outage", () => {
     expect(waiting.value).toBe(good);
   });
 
+  it("a caller in the token's last second waits for the refresh like one without a valid token (up to the budget)", async () => {
+    const { credential, state } = scriptedCredential(12_000);
+    const good = await cache.getToken(credential, { scopes });
+    state.delayMs = 2_000; // a slow, but working, refresh
+    vi.setSystemTime(good.expiresOnTimestamp - 500);
+    const waiting = track(cache.getToken(credential, { scopes }));
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(waiting.settled).toBe(false); // not failed at expiry
+    await vi.advanceTimersByTimeAsync(1);
+    expect(waiting.value?.token).toEqual(expect.any(String));
+    expect(waiting.value).not.toBe(good);
+
+    state.hang = true;
+    vi.setSystemTime(waiting.value!.expiresOnTimestamp - 500);
+    const stuck = track(cache.getToken(credential, { scopes }));
+    await vi.advanceTimersByTimeAsync(3_999); // the budget: twice the last successful call (2 s)
+    expect(stuck.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(stuck.error?.code).toBe("TOKEN_ACQUISITION_TIMEOUT");
+    expect(stuck.error?.message).toMatch(/within 4000 ms/);
+  });
+
   it.each([
     ["shortest", 0],
     ["longest", 0.999],
