@@ -28,6 +28,8 @@ interface ConnectionRecord {
   start: number;
   end: number;
   ending: Ending;
+  /** A token-free summary of the error, for failures. */
+  error?: string;
 }
 
 interface OutageChildResult {
@@ -107,14 +109,16 @@ async function outageChild(contender: ContenderName, params: OutageParams): Prom
     const client = new pg.Client(config);
     client.on("error", () => undefined);
     let end: Ending = "ok";
+    let summary: string | undefined;
     try {
       await client.connect();
       await client.query("select 1");
     } catch (error) {
       end = ending(error);
-      if (errors.size < 6) errors.add(`${end}: ${errorSummary(error, 160)}`);
+      summary = errorSummary(error, 160);
+      if (errors.size < 6) errors.add(`${end}: ${summary}`);
     }
-    records.push({ start, end: Date.now(), ending: end });
+    records.push({ start, end: Date.now(), ending: end, ...(summary !== undefined && { error: summary }) });
     await client.end().catch(() => undefined);
   };
   await sleep(params.startAt - Date.now());
@@ -139,6 +143,8 @@ interface ContenderFigures {
   recoveryMs: number | null;
   /** From the credential's first token after the outage to the first connection that succeeded with it. */
   afterCredentialMs: number | null;
+  /** The first connection lost while the token was valid: when (relative to the token's expiry) and why. */
+  firstLost: string | null;
   /** The credential call that returned the first token after the outage: its start and end, relative to the outage's end. */
   recoveringCall: { startMs: number; endMs: number } | null;
 }
@@ -170,6 +176,10 @@ function figures(
   const afterCredential = recoveringCall && firstSuccessAfter(result.records, recoveringCall.end);
   return {
     lostWhileValid: whileValid.filter(failed).length,
+    firstLost: ((lost) =>
+      lost ? `${((lost.start - expiry) / 1000).toFixed(1)} s before expiry: ${lost.error}` : null)(
+      whileValid.find(failed),
+    ),
     firstErrorMs: first && failed(first) ? first.end - first.start : null,
     firstErrorEnding: first ? first.ending : null,
     errorP95Ms: errorTimes.length > 0 ? percentile(errorTimes, 95) : null,
@@ -270,7 +280,7 @@ export const identityOutageScenario: Scenario = {
         `${contender}: ${result.records.length} connections; first connection without a valid token ended as ` +
           `"${f.firstErrorEnding ?? "—"}"; the first token after the outage came from a credential call started ` +
           `${call ? `${(call.startMs / 1000).toFixed(1)} s` : "—"} and returning ${call ? `${(call.endMs / 1000).toFixed(1)} s` : "—"} ` +
-          `from the endpoint's recovery; errors seen: ${result.errors.length > 0 ? `"${result.errors.join('"; "')}"` : "none"}`,
+          `from the endpoint's recovery; first connection lost while the token was valid: ${f.firstLost ?? "none"}; errors seen: ${result.errors.length > 0 ? `"${result.errors.join('"; "')}"` : "none"}`,
       );
     }
     notes.push(

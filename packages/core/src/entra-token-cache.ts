@@ -76,9 +76,9 @@ const throwingCallbacks = new WeakSet<object>();
  * - a token is reused until its refresh point (`refreshAfterTimestamp`, else
  *   `refreshBeforeExpiryMs` before expiry, at most half its lifetime);
  * - from there it is still returned at once while one background refresh runs;
- * - only in the last `expiryMarginMs` (at most a quarter of its lifetime) do callers wait, and
- *   never past the point where the valid token must be handed out (1 s before expiry) nor longer
- *   than the caller budget: a failed or slow refresh hands them the still-valid token;
+ * - only in the last `expiryMarginMs` (at most a quarter of its lifetime) do callers wait for the
+ *   refresh, and never longer than the caller budget from its start nor past 1 s before expiry:
+ *   a failed, failing or slow refresh hands them the still-valid token;
  * - concurrent callers share one credential call; transient failures of that call (429 with
  *   `Retry-After`, 408, 5xx, refused or reset connections) are retried inside it only within the
  *   caller budget (3 s, see `budget`);
@@ -99,7 +99,7 @@ export class EntraTokenCache {
   getToken(credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
     if (request.abortSignal?.aborted) return Promise.reject(abortError(request.abortSignal));
     const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
-    if (request.cache === false) return this.#wait(newEntry(), credential, request, timeoutMs);
+    if (request.cache === false) return this.#wait(newEntry(), credential, request);
     const entry = this.#entry(credential, request);
     const options = request.cache ?? defaults;
     const token = entry.token;
@@ -112,7 +112,18 @@ export class EntraTokenCache {
       ) {
         return Promise.reject(entry.lastError);
       }
-      return this.#wait(entry, credential, request, callerBudget(entry, timeoutMs));
+      // Before the credential has ever answered, callers wait for it (up to timeoutMs); after that at
+      // most the budget from the attempt's start, and then the attempt counts as stalled.
+      if (!entry.answered) return this.#wait(entry, credential, request);
+      const budgetMs = callerBudget(entry, timeoutMs);
+      const waitMs = entry.inflight === undefined ? budgetMs : budgetMs - (now - entry.attemptStartedAt);
+      const giveUp = () => {
+        const error = entry.lastError ?? entry.attemptError ?? stalled(request, budgetMs, entry);
+        entry.lastError ??= error;
+        throw error;
+      };
+      if (waitMs <= 0) return new Promise<AccessToken>(giveUp);
+      return this.#wait(entry, credential, request, waitMs, giveUp);
     }
     const expires = token.expiresOnTimestamp;
     const lifetime = Math.max(0, expires - entry.obtainedAt);
@@ -179,9 +190,9 @@ export class EntraTokenCache {
   }
 
   /**
-   * About to expire: wait for a new token, but never longer than the caller budget nor past the
-   * point where the still-valid token must be handed out (1 s before expiry); a failed refresh also
-   * hands it out. A caller that comes in that last second waits like one without a valid token.
+   * About to expire: wait for the refresh, but no longer than the caller budget from the refresh's
+   * start, and never past the point where the still-valid token must be handed out (1 s before
+   * expiry); a refresh that fails also hands it out. So while a token is valid no caller fails.
    */
   #waitOrKeep(
     entry: Entry,
@@ -190,19 +201,20 @@ export class EntraTokenCache {
     token: AccessToken,
     budgetMs: number,
   ): Promise<AccessToken> {
-    const remaining = token.expiresOnTimestamp - Date.now();
-    const waitMs = remaining > keepValidMarginMs ? Math.min(budgetMs, remaining - keepValidMarginMs) : budgetMs;
+    const now = Date.now();
+    const runningMs = entry.inflight === undefined ? 0 : now - entry.attemptStartedAt;
+    const waitMs = Math.min(budgetMs - runningMs, token.expiresOnTimestamp - now - keepValidMarginMs);
+    if (waitMs <= 0) {
+      if (entry.inflight === undefined) this.#start(entry, credential, request).catch(() => undefined);
+      return this.#hit(entry, request, token);
+    }
     const keep = (error: Error): AccessToken => {
       if (Date.now() < token.expiresOnTimestamp && !request.abortSignal?.aborted) return token;
       throw error;
     };
-    const onWaitEnd = (): AccessToken => {
-      if (Date.now() < token.expiresOnTimestamp) return token;
-      const error = entry.lastError ?? entry.attemptError ?? stalled(request, waitMs, entry);
-      entry.lastError ??= error;
-      throw error;
-    };
-    return this.#wait(entry, credential, request, waitMs, onWaitEnd).catch(keep);
+    return this.#wait(entry, credential, request, waitMs, () =>
+      keep(entry.attemptError ?? stalled(request, waitMs, entry)),
+    ).catch(keep);
   }
 
   #entry(credential: TokenCredential, request: EntraTokenCacheRequest): Entry {
@@ -222,37 +234,31 @@ export class EntraTokenCache {
   }
 
   /**
-   * Joins the attempt in flight (or starts one) and waits for it at most `waitMs`, honouring the
-   * caller's abort signal. When the wait ends first, `onWaitEnd` decides (default: the attempt's
-   * latest failure, else a TOKEN_ACQUISITION_TIMEOUT that later callers then get at once while the
-   * attempt runs on).
+   * Joins the attempt in flight (or starts one) and waits for it, honouring the caller's abort
+   * signal; with `onWaitEnd`, at most `waitMs`, after which `onWaitEnd` decides (a token, or an error).
    */
   #wait(
     entry: Entry,
     credential: TokenCredential,
     request: EntraTokenCacheRequest,
-    waitMs: number,
-    onWaitEnd: () => AccessToken = () => {
-      const error = entry.lastError ?? entry.attemptError ?? stalled(request, waitMs, entry);
-      entry.lastError ??= error;
-      throw error;
-    },
+    waitMs = Number.POSITIVE_INFINITY,
+    onWaitEnd?: () => AccessToken,
   ): Promise<AccessToken> {
     const attempt = entry.inflight ?? this.#start(entry, credential, request);
     const signal = request.abortSignal;
-    const bounded = waitMs < (request.timeoutMs ?? defaultTimeoutMs);
-    if (signal === undefined && !bounded) return attempt;
+    const end = waitMs < (request.timeoutMs ?? defaultTimeoutMs) ? onWaitEnd : undefined;
+    if (signal === undefined && end === undefined) return attempt;
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<AccessToken>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = () => signal && reject(abortError(signal));
       signal?.addEventListener("abort", onAbort, { once: true });
-      if (bounded) {
+      if (end !== undefined) {
         timer = setTimeout(
           () => {
             if (entry.inflight !== attempt) return; // settled meanwhile: its own outcome wins
             try {
-              resolve(onWaitEnd());
+              resolve(end());
             } catch (error) {
               reject(error);
             }

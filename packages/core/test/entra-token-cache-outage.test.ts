@@ -93,6 +93,20 @@ describe("EntraTokenCache in an identity outage", () => {
     expect(credential.calls).toHaveLength(2);
   });
 
+  it("a refresh that has run longer than the budget counts as stalled: after expiry callers get an EntraAuthError at once", async () => {
+    const { credential, state } = scriptedCredential(10 * minute);
+    const good = await cache.getToken(credential, { scopes });
+    state.hang = true;
+    vi.setSystemTime(good.expiresOnTimestamp - minute); // the refresh window: a background refresh starts (and hangs)
+    expect(await cache.getToken(credential, { scopes })).toBe(good);
+    vi.setSystemTime(good.expiresOnTimestamp);
+    const after = track(cache.getToken(credential, { scopes }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(after.error?.code).toBe("TOKEN_ACQUISITION_TIMEOUT");
+    expect(after.error?.message).toMatch(/within 3000 ms \(its call has been running for 60\.0 s\)/);
+    expect(credential.calls).toHaveLength(2);
+  });
+
   it("cold start: before the credential has ever answered, callers wait for it (up to timeoutMs)", async () => {
     const { credential, state } = scriptedCredential();
     state.delayMs = 10_000; // a slow developer credential's first call
@@ -200,26 +214,28 @@ describe("EntraTokenCache in an identity outage", () => {
     expect(waiting.value).toBe(good);
   });
 
-  it("a caller in the token's last second waits for the refresh like one without a valid token (up to the budget)", async () => {
-    const { credential, state } = scriptedCredential(12_000);
+  it("callers in the last margin wait for a refresh at most the budget from its start, and in the last second not at all", async () => {
+    const { credential, state } = scriptedCredential(60_000);
     const good = await cache.getToken(credential, { scopes });
-    state.delayMs = 2_000; // a slow, but working, refresh
-    vi.setSystemTime(good.expiresOnTimestamp - 500);
-    const waiting = track(cache.getToken(credential, { scopes }));
-    await vi.advanceTimersByTimeAsync(1_999);
-    expect(waiting.settled).toBe(false); // not failed at expiry
-    await vi.advanceTimersByTimeAsync(1);
-    expect(waiting.value?.token).toEqual(expect.any(String));
-    expect(waiting.value).not.toBe(good);
-
     state.hang = true;
-    vi.setSystemTime(waiting.value!.expiresOnTimestamp - 500);
-    const stuck = track(cache.getToken(credential, { scopes }));
-    await vi.advanceTimersByTimeAsync(3_999); // the budget: twice the last successful call (2 s)
-    expect(stuck.settled).toBe(false);
+    vi.setSystemTime(good.expiresOnTimestamp - 14_000); // the last quarter (15 s): this caller starts the refresh
+    const first = track(cache.getToken(credential, { scopes }));
+    await vi.advanceTimersByTimeAsync(2_000);
+    const second = track(cache.getToken(credential, { scopes })); // joins a refresh running for 2 s: waits 1 s
+    await vi.advanceTimersByTimeAsync(999);
+    expect(first.settled || second.settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
-    expect(stuck.error?.code).toBe("TOKEN_ACQUISITION_TIMEOUT");
-    expect(stuck.error?.message).toMatch(/within 4000 ms/);
+    expect(first.value).toBe(good);
+    expect(second.value).toBe(good);
+    expect(second.ms).toBe(1_000);
+    const third = track(cache.getToken(credential, { scopes })); // the refresh has run for the whole budget
+    await vi.advanceTimersByTimeAsync(0);
+    expect(third.value).toBe(good);
+    vi.setSystemTime(good.expiresOnTimestamp - 900);
+    const lastSecond = track(cache.getToken(credential, { scopes }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(lastSecond.value).toBe(good); // still valid: handed out at once
+    expect(credential.calls).toHaveLength(2);
   });
 
   it.each([
