@@ -53,9 +53,11 @@ const CONNECT_TIMEOUT_MS = 5_000;
 
 function timeline(mode: RunMode): Timeline {
   return bySize<Timeline>(mode, {
-    // Token valid for 20 s; the outage from 5 s to 65 s covers the refresh window, expiry and 45 s after it.
-    full: { lifetimeSeconds: 20, outageStartMs: 5_000, outageEndMs: 65_000, durationMs: 75_000, intervalMs: 50 },
-    quick: { lifetimeSeconds: 12, outageStartMs: 3_000, outageEndMs: 33_000, durationMs: 40_000, intervalMs: 50 },
+    // Token valid for 30 s; the outage from 5 s to 65 s covers the refresh window, expiry and 35 s after it.
+    // Not shorter: MSAL dates a token's expiry from the start of the call that got it, and a failing
+    // ManagedIdentityCredential call here takes ~20 s, so a shorter token could come back already "expired".
+    full: { lifetimeSeconds: 30, outageStartMs: 5_000, outageEndMs: 65_000, durationMs: 75_000, intervalMs: 50 },
+    quick: { lifetimeSeconds: 25, outageStartMs: 3_000, outageEndMs: 38_000, durationMs: 45_000, intervalMs: 50 },
     smoke: { lifetimeSeconds: 6, outageStartMs: 2_000, outageEndMs: 12_000, durationMs: 15_000, intervalMs: 200 },
   });
 }
@@ -290,7 +292,7 @@ export const identityOutageScenario: Scenario = {
         "takes 10–25 s and far fewer calls fit). We never add retries to a call that already took longer than 3 s.",
       "Recovery, from the endpoint's recovery to the first connection that succeeds: ours calls the credential again at most 1 s after a failed call " +
         "(and never while a call is in flight); a call in flight when the endpoint comes back ends on its own schedule: ManagedIdentityCredential " +
-        "retries after 0.5–1, 1–2 and 2–4 s. microsoft has a credential call in flight for every waiting connection.",
+        "retries 5 times from 800 ms, doubling, so its next request can be 10 s away. microsoft has a credential call in flight for every waiting connection.",
     );
     const outageSeconds = (t.outageEndMs - t.outageStartMs) / 1000;
     return {
