@@ -6,6 +6,7 @@ import { logger } from "./logger.js";
 import { redactError } from "./redact-error.js";
 import { redactTokens } from "./redact-tokens.js";
 import { transientFailures } from "./transient-failure.js";
+import { withExpiry } from "./with-expiry.js";
 
 /** One request to {@link EntraTokenCache.getToken}. */
 export interface EntraTokenCacheRequest {
@@ -416,15 +417,7 @@ function mustRefreshPoint(entry: Entry, options: EntraTokenCacheOptions): number
 function withSkew(token: AccessToken, skewMs: number): AccessToken {
   if (skewMs <= 0) return token;
   const shiftMs = Math.floor(Math.min(skewMs, maxSkewShare * (token.expiresOnTimestamp - Date.now())));
-  if (shiftMs <= 0) return token;
-  const expiresOnTimestamp = token.expiresOnTimestamp - shiftMs;
-  const { refreshAfterTimestamp, ...rest } = token;
-  return {
-    ...rest,
-    expiresOnTimestamp,
-    ...(typeof refreshAfterTimestamp === "number" &&
-      refreshAfterTimestamp < expiresOnTimestamp && { refreshAfterTimestamp }),
-  };
+  return shiftMs > 0 ? withExpiry(token, token.expiresOnTimestamp - shiftMs) : token;
 }
 
 function stalled(request: EntraTokenCacheRequest, waitMs: number, entry: Entry): EntraAuthError {

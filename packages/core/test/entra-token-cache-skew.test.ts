@@ -2,8 +2,8 @@
 // server's). The token is dropped, and the cache learns the skew for the tokens that follow.
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { EntraTokenCache } from "../src/entra-token-cache.js";
 import { createEntraTokenSource, logger } from "../src/index.js";
+import { useFakeClockCache } from "./use-fake-clock-cache.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
 const minute = 60_000;
@@ -16,60 +16,53 @@ function hourTokens() {
   });
 }
 
-let cache: EntraTokenCache;
-beforeEach(() => {
-  vi.useFakeTimers({ now: new Date("2026-11-29T12:00:00Z") });
-  cache = new EntraTokenCache();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+const cache = useFakeClockCache();
 
 describe("EntraTokenCache.invalidate (expired-token refusals, clock skew)", () => {
   it("drops the token: the next request fetches a fresh one", async () => {
     const credential = hourTokens();
-    const first = await cache.getToken(credential, { scopes });
-    expect(cache.invalidate(credential, { scopes }, first.token)).toBe(true);
-    const second = await cache.getToken(credential, { scopes });
+    const first = await cache().getToken(credential, { scopes });
+    expect(cache().invalidate(credential, { scopes }, first.token)).toBe(true);
+    const second = await cache().getToken(credential, { scopes });
     expect(second.token).not.toBe(first.token);
     expect(credential.calls).toHaveLength(2);
   });
 
   it("a refusal of a token that was already replaced changes nothing (concurrent refusals cost one fetch)", async () => {
     const credential = hourTokens();
-    const first = await cache.getToken(credential, { scopes });
-    cache.invalidate(credential, { scopes }, first.token);
-    const second = await cache.getToken(credential, { scopes });
-    expect(cache.invalidate(credential, { scopes }, first.token)).toBe(false);
-    expect(await cache.getToken(credential, { scopes })).toBe(second);
+    const first = await cache().getToken(credential, { scopes });
+    cache().invalidate(credential, { scopes }, first.token);
+    const second = await cache().getToken(credential, { scopes });
+    expect(cache().invalidate(credential, { scopes }, first.token)).toBe(false);
+    expect(await cache().getToken(credential, { scopes })).toBe(second);
     expect(credential.calls).toHaveLength(2);
   });
 
   it("learns the skew: later tokens are treated as expiring that much earlier, and refreshed before the server refuses them", async () => {
     const credential = hourTokens();
-    const first = await cache.getToken(credential, { scopes });
+    const first = await cache().getToken(credential, { scopes });
     vi.setSystemTime(first.expiresOnTimestamp - 5 * minute); // the server says expired: it is >= 5 min ahead
-    cache.invalidate(credential, { scopes }, first.token);
-    const second = await cache.getToken(credential, { scopes });
+    cache().invalidate(credential, { scopes }, first.token);
+    const second = await cache().getToken(credential, { scopes });
     expect(second.expiresOnTimestamp).toBe(Date.now() + 55 * minute);
     // The refresh point follows the moved expiry: 2 minutes before it, in the background.
     vi.setSystemTime(second.expiresOnTimestamp - 2 * minute + 1);
-    expect(await cache.getToken(credential, { scopes })).toBe(second);
+    expect(await cache().getToken(credential, { scopes })).toBe(second);
     await vi.advanceTimersByTimeAsync(0);
-    const third = await cache.getToken(credential, { scopes });
+    const third = await cache().getToken(credential, { scopes });
     expect(third).not.toBe(second);
     expect(third.expiresOnTimestamp).toBe(Date.now() + 55 * minute);
   });
 
   it("keeps the largest skew seen, and never moves a token's expiry by more than three quarters of its lifetime", async () => {
     const credential = hourTokens();
-    await cache.getToken(credential, { scopes });
-    cache.invalidate(credential, { scopes }); // right after the fetch: a whole hour "ahead"
-    const second = await cache.getToken(credential, { scopes });
+    await cache().getToken(credential, { scopes });
+    cache().invalidate(credential, { scopes }); // right after the fetch: a whole hour "ahead"
+    const second = await cache().getToken(credential, { scopes });
     expect(second.expiresOnTimestamp).toBe(Date.now() + 15 * minute);
     vi.setSystemTime(second.expiresOnTimestamp - minute); // a smaller estimate than the first
-    cache.invalidate(credential, { scopes }, second.token);
-    const third = await cache.getToken(credential, { scopes });
+    cache().invalidate(credential, { scopes }, second.token);
+    const third = await cache().getToken(credential, { scopes });
     expect(third.expiresOnTimestamp).toBe(Date.now() + 15 * minute);
   });
 
@@ -81,9 +74,9 @@ describe("EntraTokenCache.invalidate (expired-token refusals, clock skew)", () =
     logger.warning.enabled = true;
     logger.warning.log = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
     try {
-      const first = await cache.getToken(credential, { scopes });
+      const first = await cache().getToken(credential, { scopes });
       vi.setSystemTime(first.expiresOnTimestamp - 90_000);
-      cache.invalidate(credential, { scopes }, first.token);
+      cache().invalidate(credential, { scopes }, first.token);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/behind the server's by at least 90 s.*NTP/);
       expect(lines[0]).not.toContain(first.token);
