@@ -3,8 +3,8 @@
 // (ManagedIdentityCredential fails after 4–6 s of its own retries in an outage).
 import type { AccessToken } from "@azure/core-auth";
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { EntraAuthError, EntraTokenEvent } from "../src/index.js";
+import { describe, expect, it, vi } from "vitest";
+import type { EntraAuthError } from "../src/index.js";
 import { useFakeClockCache } from "./use-fake-clock-cache.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];

@@ -1,7 +1,7 @@
 // invalidate(): the server refused a token as expired (this machine's clock is behind the
 // server's). The token is dropped, and the cache learns the skew for the tokens that follow.
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createEntraTokenSource, logger } from "../src/index.js";
 import { useFakeClockCache } from "./use-fake-clock-cache.js";
 

@@ -1,6 +1,6 @@
 import type { AccessToken } from "@azure/core-auth";
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type EntraAuthError, type EntraTokenEvent, logger } from "../src/index.js";
 import { throttledOnce, useFakeClockCache } from "./use-fake-clock-cache.js";
 
