@@ -71,10 +71,12 @@ describe("identity outage with a real ManagedIdentityCredential", () => {
       const outageStarted = Date.now();
       const requestsBefore = requestsOf(principal.name);
       const outcomes: Outcome[] = [];
-      while (outcomes.filter((o) => !o.ok).length < 15) {
+      // Until the credential's own call has failed (ManagedIdentityCredential retries for 5–25 s first) and 15 connections did.
+      const failedWithCause = () => outcomes.some((o) => o.error?.code === "TOKEN_ACQUISITION_FAILED");
+      while (outcomes.filter((o) => !o.ok).length < 15 || !failedWithCause()) {
         outcomes.push(await connectOnce(pool));
         await pause(200);
-        if (Date.now() - outageStarted > 120_000) throw new Error("no failures within 2 minutes");
+        if (Date.now() - outageStarted > 120_000) throw new Error("no failure with a cause within 2 minutes");
       }
       const outageSeconds = (Date.now() - outageStarted) / 1000;
       const requests = requestsOf(principal.name) - requestsBefore;
@@ -83,11 +85,14 @@ describe("identity outage with a real ManagedIdentityCredential", () => {
         expect(EntraAuthError.isInstance(failed.error)).toBe(true);
         expect(["TOKEN_ACQUISITION_FAILED", "TOKEN_ACQUISITION_TIMEOUT"]).toContain(failed.error?.code);
       }
-      const withCause = outcomes.filter((o) => o.error?.code === "TOKEN_ACQUISITION_FAILED");
-      expect(withCause.length).toBeGreaterThan(0);
-      expect(withCause[0]!.error!.message).toMatch(/Check that the credential can sign in here/);
-      expect(withCause[0]!.error!.cause).toBeDefined();
-      // One credential call (its own 4 requests) per attempt; an attempt takes >= 3.5 s and starts >= 1 s after the last failed.
+      const withCause = outcomes.find((o) => o.error?.code === "TOKEN_ACQUISITION_FAILED")!;
+      expect(withCause.error!.message).toMatch(/Check that the credential can sign in here/);
+      expect(withCause.error!.cause).toBeDefined();
+      for (const stalled of outcomes.filter((o) => o.error?.code === "TOKEN_ACQUISITION_TIMEOUT")) {
+        expect(stalled.error!.message).toMatch(/its call has been running for [\d.]+ s/);
+      }
+      // One credential call per attempt, the next >= 1 s after it failed; a failing call is 4 requests in >= 3.5 s
+      // (3 retries from 1 s) or 6 in >= 12.4 s (5 retries from 800 ms): at most 4 requests per 4.5 s.
       expect(requests).toBeLessThanOrEqual(4 * (outageSeconds / 4.5 + 2));
 
       emu.configurePrincipal(principal.name, { outage: false });
