@@ -4,6 +4,7 @@ import { authProxyScenario } from "./auth-proxy.js";
 import { churnScenario } from "./churn.js";
 import { emulatorStartScenario } from "./emulator-start.js";
 import { firstRequest429Scenario } from "./first-request-429.js";
+import { identityOutageScenario } from "./identity-outage.js";
 import { manyProcessesScenario } from "./many-processes.js";
 import { mikroOrmRefillScenario } from "./mikro-orm-refill.js";
 import { postgresJsStormScenario } from "./postgres-js-storm.js";
@@ -27,4 +28,5 @@ export const SCENARIOS: readonly Scenario[] = [
   postgresJsStormScenario,
   mikroOrmRefillScenario,
   authProxyScenario,
+  identityOutageScenario,
 ];

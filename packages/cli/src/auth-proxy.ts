@@ -15,6 +15,7 @@ import { type ClientStartup, readClientStartup, rejectClient } from "./client-st
 import { explainRefusal } from "./explain-refusal.js";
 import type { ProxyLogger } from "./proxy-logger.js";
 import { createProxyMetrics, type ProxyMetrics } from "./proxy-metrics.js";
+import { retryExpiredLogin } from "./retry-expired-login.js";
 import { connectUpstreamTls, loginUpstream, UpstreamConnectError, type UpstreamTarget } from "./upstream-login.js";
 import { negotiateProtocolVersion } from "./wire-protocol.js";
 
@@ -432,7 +433,27 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     }
     let login: Awaited<ReturnType<typeof loginUpstream>>;
     try {
-      login = await loginUpstream(upstream, parameters, token, connectTimeoutMs);
+      // Refused as expired (this clock is behind the server's): once more with a fresh token.
+      const first = await loginUpstream(upstream, parameters, token, connectTimeoutMs);
+      const outcome = await retryExpiredLogin(first, token, {
+        target: server.target,
+        parameters,
+        timeoutMs: connectTimeoutMs,
+        login: entraLogin,
+        request: { host: server.target.host, port: server.target.port, tls: upstreamTls },
+      });
+      if (outcome.retried) {
+        metrics.expiredTokenRetried(server.name);
+        logger.log("warn", "expired_token_retried", { server: server.name, role, ok: outcome.login.ok });
+        if (outcome.login.ok) upstream = session.upstream = outcome.login.socket;
+      } else if (outcome.notRetried !== undefined) {
+        logger.log("warn", "expired_token_not_retried", {
+          server: server.name,
+          role,
+          reason: redactTokens(outcome.notRetried),
+        });
+      }
+      ({ login, token } = outcome);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       metrics.loginFailed(server.name, "08006");

@@ -3,10 +3,12 @@ import {
   createEntraLogin,
   decodeTokenClaims,
   EntraAuthError,
+  type EntraLogin,
   redactTokens,
   resolveRoleName,
 } from "@azure/postgresql-auth-core";
 import { explainRefusal, type RefusalKind } from "./explain-refusal.js";
+import { retryExpiredLogin } from "./retry-expired-login.js";
 import { connectUpstreamTls, loginUpstream, resolveHost, UpstreamConnectError } from "./upstream-login.js";
 import { message, parseErrorFields, splitMessages } from "./wire-protocol.js";
 
@@ -151,8 +153,10 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
     // Token, and the role name by the core's login policy (the --user / PGUSER given to check is the
     // configured user; this process's own PGUSER is not read a second time).
     let token: string;
+    const upstreamTls = { ssl: { rejectUnauthorized: true, ...(options.ca !== undefined && { ca: options.ca }) } };
     let user = options.user;
     let userSource = "--user / PGUSER";
+    let entraLogin: EntraLogin | undefined;
     if (options.password !== undefined) {
       token = options.password;
       steps.push({
@@ -163,7 +167,7 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
     } else {
       try {
         if (!options.credential) throw new EntraAuthError("CREDENTIAL_REQUIRED", "No credential given.");
-        const login = createEntraLogin(
+        entraLogin = createEntraLogin(
           options.credential,
           {
             host: options.host,
@@ -173,10 +177,10 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
           },
           "azure-postgresql-auth check",
         );
-        const decided = await login.login({
+        const decided = await entraLogin.login({
           host: options.host,
           port,
-          tls: { ssl: { rejectUnauthorized: true, ...(options.ca !== undefined && { ca: options.ca }) } },
+          tls: upstreamTls,
           configuredUser: options.user,
         });
         token = decided.password;
@@ -211,16 +215,25 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
       user = tokenRole ?? "";
       userSource = "the token";
     }
-    const login = await loginUpstream(
-      socket,
-      [
-        ["user", user],
-        ["database", database],
-        ["application_name", "azure-postgresql-auth check"],
-      ],
-      token,
-      timeoutMs,
-    );
+    const parameters: Array<[string, string]> = [
+      ["user", user],
+      ["database", database],
+      ["application_name", "azure-postgresql-auth check"],
+    ];
+    let login = await loginUpstream(socket, parameters, token, timeoutMs);
+    let expiredFirst = false;
+    if (entraLogin !== undefined) {
+      // Refused as expired (this clock is behind the server's): once more with a fresh token, as the proxy does.
+      const outcome = await retryExpiredLogin(login, token, {
+        target: { host: options.host, port, ca: options.ca },
+        parameters,
+        timeoutMs,
+        login: entraLogin,
+        request: { host: options.host, port, tls: upstreamTls },
+      });
+      ({ login, token } = outcome);
+      expiredFirst = outcome.retried;
+    }
     if (!login.ok) {
       const { kind, fix } = explainRefusal(login.error, {
         role: user,
@@ -240,7 +253,14 @@ export async function checkConnection(options: CheckConnectionOptions): Promise<
     steps.push({
       step: "login",
       ok: true,
-      detail: `logged in as role "${user}" (from ${userSource}) to database "${database}"`,
+      detail:
+        `logged in as role "${user}" (from ${userSource}) to database "${database}"` +
+        (expiredFirst
+          ? "; the server refused the first token as expired, so this machine's clock is behind the server's: logged in with a fresh token"
+          : ""),
+      ...(expiredFirst && {
+        fix: "Synchronise this machine's clock (NTP): the server refuses tokens that this clock still finds valid.",
+      }),
     });
     socket = login.socket;
 

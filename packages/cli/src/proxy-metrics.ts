@@ -29,6 +29,8 @@ export interface ProxyMetrics {
   tokenRequested(): void;
   /** A login for `server` failed with `code`: the SQLSTATE of the server's refusal, or our error code. */
   loginFailed(server: string, code: string): void;
+  /** The server refused a login for `server` as expired (this clock behind the server's) and the proxy retried it once with a fresh token. */
+  expiredTokenRetried(server: string): void;
   /** A client's cancel request for `server` was forwarded, named no open session, or could not be sent. */
   cancelRequested(server: string, outcome: "forwarded" | "unknown_key" | "failed"): void;
   /** Sets how to read the bytes of open connections, per server, when scraped (no work on the relay path). */
@@ -84,6 +86,12 @@ export function createProxyMetrics(options: { processMetrics?: boolean } = {}): 
     labelNames: ["code", "server"] as const,
     registers: [registry],
   });
+  const expiredTokenRetries = new Counter({
+    name: "azure_pg_proxy_expired_token_retries_total",
+    help: "Logins the server refused as expired (this clock behind the server's) that the proxy retried once with a fresh token, by server.",
+    labelNames: ["server"] as const,
+    registers: [registry],
+  });
   const cancelRequests = new Counter({
     name: "azure_pg_proxy_cancel_requests_total",
     help: "Cancel requests from clients, by server and outcome (forwarded, unknown_key, failed).",
@@ -128,6 +136,9 @@ export function createProxyMetrics(options: { processMetrics?: boolean } = {}): 
     },
     loginFailed(server, code) {
       loginFailures.inc({ code, server });
+    },
+    expiredTokenRetried(server) {
+      expiredTokenRetries.inc({ server });
     },
     cancelRequested(server, outcome) {
       cancelRequests.inc({ outcome, server });

@@ -160,9 +160,12 @@ export interface EntraLogin {
   login(request?: EntraLoginRequest): Promise<EntraLoginResult>;
   /**
    * Drops the cached token, so that the next login fetches a fresh one: call it when the server
-   * refuses a token as expired (a clock behind the server's).
+   * refuses a token as expired (SQLSTATE 28000, "The access token has expired": this machine's
+   * clock is behind the server's). Pass the refused token when you have it: the cache then learns
+   * the skew (later tokens count as expiring that much earlier), and a refusal that arrives after
+   * another connection replaced that token changes nothing.
    */
-  invalidate(): void;
+  invalidate(refusedToken?: string): void;
 }
 
 /** Largest number of distinct CA files and host lists one login keeps decisions for. */
@@ -292,9 +295,8 @@ export function createEntraLogin(
       });
       return { ...result, user, userSource };
     },
-    invalidate(): void {
-      // The token source's invalidate() comes with the token cache's (issue 17); until then, nothing to drop.
-      (source as EntraTokenSource & { invalidate?: () => void }).invalidate?.();
+    invalidate(refusedToken?: string): void {
+      source.invalidate(refusedToken);
     },
   };
 }

@@ -3,9 +3,10 @@
  * `cache: false` in the adapter's options to ask the credential on every new connection.
  *
  * Defaults: refresh in the background from 2 minutes before expiry (or from the credential's
- * `refreshAfterTimestamp`), make callers wait only in the last 30 seconds, retry a failed
- * background refresh after 1 s, doubling up to 30 s. For short-lived tokens the windows shrink to
- * half and a quarter of the token's lifetime.
+ * `refreshAfterTimestamp`), make callers wait only in the last 30 seconds (and at most about
+ * 3 s), retry a failed background refresh after 1 s, doubling up to 30 s; in the last 30 seconds
+ * and without a valid token, retry every 1 s. For short-lived tokens the windows shrink to half
+ * and a quarter of the token's lifetime.
  *
  * @example
  * ```ts
@@ -18,9 +19,13 @@ export interface EntraTokenCacheOptions {
   refreshBeforeExpiryMs?: number;
   /** Inside this margin before expiry callers wait for a new token. Default 30000 (30 s). */
   expiryMarginMs?: number;
-  /** First retry delay after a failed background refresh. Default 1000. */
+  /**
+   * First retry delay after a failed refresh, doubling per failure while a valid token has time
+   * left; in the last `expiryMarginMs` and without a valid token, the delay between attempts
+   * (until then, callers without a valid token get the last error at once). Default 1000.
+   */
   retryInitialMs?: number;
-  /** Longest retry delay after repeated failures. Default 30000. */
+  /** Longest retry delay after repeated failures while a valid token is cached. Default 30000. */
   retryMaxMs?: number;
 }
 

@@ -6,6 +6,7 @@ import { logger } from "./logger.js";
 import { redactError } from "./redact-error.js";
 import { redactTokens } from "./redact-tokens.js";
 import { transientFailures } from "./transient-failure.js";
+import { withExpiry } from "./with-expiry.js";
 
 /** One request to {@link EntraTokenCache.getToken}. */
 export interface EntraTokenCacheRequest {
@@ -21,20 +22,53 @@ export interface EntraTokenCacheRequest {
 }
 
 interface Entry {
+  /** The token handed out, its expiry moved earlier by `appliedSkewMs`. */
   token: AccessToken | undefined;
   /** `token`, already settled: what a cache hit returns (no allocation per hit). */
   settled: Promise<AccessToken> | undefined;
   obtainedAt: number;
+  /** How much earlier than the credential said `token` is treated as expiring (the learned clock skew). */
+  appliedSkewMs: number;
   inflight: Promise<AccessToken> | undefined;
+  /** Failed attempts in a row. */
   failures: number;
-  retryAt: number;
+  failedAt: number;
+  /** While failing: what callers without a valid token get at once (cleared by a success). */
+  lastError: Error | undefined;
+  /** The latest transient failure inside the attempt in flight (being retried). */
+  attemptError: Error | undefined;
+  /** When the latest attempt started. */
+  attemptStartedAt: number;
+  /** The wait the identity endpoint asked for with its last failure (`Retry-After`). */
+  retryAfterMs: number;
+  /** Whether the credential has answered (a token or an error) at least once. */
+  answered: boolean;
+  /** How long the last successful credential call took. */
+  lastCallMs: number;
+  /** Learned from expired-token refusals: how far the server's clock is at least ahead of ours. */
+  skewMs: number;
 }
 
 const defaults = { refreshBeforeExpiryMs: 120_000, expiryMarginMs: 30_000, retryInitialMs: 1_000, retryMaxMs: 30_000 };
 const defaultTimeoutMs = 30_000;
 const maxEntriesPerCredential = 32;
-/** Retries of transient failures inside one shared attempt: jittered exponential backoff, as Azure's HTTP pipeline. */
-const transientRetry = { initialMs: 1_000, maxMs: 16_000, maxAttempts: 6 };
+/**
+ * The retry budget. A caller without a valid token waits for a credential that has answered before
+ * at most `callerWaitMs` (or twice its last successful call, if longer), so that it gets a clear
+ * error before a driver's connection timeout (pg's `connectionTimeoutMillis` is typically 5 s);
+ * the credential call itself may go on for `timeoutMs`. Transient failures are retried inside the
+ * shared attempt only when the retry (its wait plus a call as long as the failed one) ends within
+ * that budget: a credential that retries on its own (every `@azure/identity` credential that uses
+ * HTTP: 3 retries from 1 s, 4–6 s in an outage) has used the budget up, so our retries never
+ * multiply its own. Waits: `Retry-After` when the endpoint sends it (Azure core's throttling
+ * strategy), else Azure core's first exponential step, 0.5–1 s jittered, each time: inside a 3 s
+ * budget doubling gains nothing, and a longer gap would delay noticing that the endpoint is back.
+ */
+const budget = { callerWaitMs: 3_000, retryDelayMs: 1_000 };
+/** A still-valid token is handed out at the latest this long before it expires, when its refresh is slow or fails. */
+const keepValidMarginMs = 1_000;
+/** The learned clock skew moves a token's expiry earlier by at most this share of its remaining lifetime. */
+const maxSkewShare = 0.75;
 /** onTokenEvent callbacks that threw once (warned about once each). */
 const throwingCallbacks = new WeakSet<object>();
 
@@ -43,13 +77,19 @@ const throwingCallbacks = new WeakSet<object>();
  * - a token is reused until its refresh point (`refreshAfterTimestamp`, else
  *   `refreshBeforeExpiryMs` before expiry, at most half its lifetime);
  * - from there it is still returned at once while one background refresh runs;
- * - only in the last `expiryMarginMs` (at most a quarter of its lifetime) do callers wait;
+ * - only in the last `expiryMarginMs` (at most a quarter of its lifetime) do callers wait for the
+ *   refresh, and never longer than the caller budget from its start nor past 1 s before expiry:
+ *   a failed, failing or slow refresh hands them the still-valid token;
  * - concurrent callers share one credential call; transient failures of that call (429 with
- *   `Retry-After`, 408, 5xx, reset connections) are retried inside it, within `timeoutMs`;
- * - a failed refresh keeps serving the valid token and retries with capped exponential backoff,
- *   at most one credential call per backoff step (also inside the last margin before expiry);
- *   without a valid token the error goes to the callers waiting for that attempt, and the next
- *   caller starts a new attempt;
+ *   `Retry-After`, 408, 5xx, refused or reset connections) are retried inside it only within the
+ *   caller budget (3 s, see `budget`);
+ * - a failed attempt is retried after `retryInitialMs`: while a valid token is cached, doubling up
+ *   to `retryMaxMs`; without one, every `retryInitialMs` (so a recovered credential is noticed
+ *   within a second), and never before the endpoint's `Retry-After`. Until then, and while an
+ *   attempt runs after a failure, callers without a valid token get the last error at once;
+ * - `invalidate()` (an expired-token refusal from the server) drops the token and learns how far
+ *   the server's clock is ahead: later tokens are treated as expiring that much earlier (at most
+ *   three quarters of their lifetime);
  * - `onTokenEvent` callbacks that throw are logged once and never fail a request.
  * Entries are held per credential object (a `WeakMap`), so they never mix credentials and go away
  * with the credential; at most 32 scope/tenant entries are kept per credential.
@@ -59,49 +99,123 @@ export class EntraTokenCache {
 
   getToken(credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
     if (request.abortSignal?.aborted) return Promise.reject(abortError(request.abortSignal));
+    const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
     if (request.cache === false) return this.#wait(newEntry(), credential, request);
     const entry = this.#entry(credential, request);
+    const options = request.cache ?? defaults;
     const token = entry.token;
     const now = Date.now();
-    if (token === undefined || now >= token.expiresOnTimestamp) return this.#wait(entry, credential, request);
-    const options = request.cache ?? defaults;
+    if (token === undefined || now >= token.expiresOnTimestamp) {
+      // No valid token. After a failure, until the next attempt is due (and while it runs), fail at once.
+      if (
+        entry.lastError !== undefined &&
+        (entry.inflight !== undefined || now < nextAttemptAt(entry, options, false))
+      ) {
+        return Promise.reject(entry.lastError);
+      }
+      // Before the credential has ever answered, callers wait for it (up to timeoutMs); after that at
+      // most the budget from the attempt's start, and then the attempt counts as stalled.
+      if (!entry.answered) return this.#wait(entry, credential, request);
+      const budgetMs = callerBudget(entry, timeoutMs);
+      const waitMs = entry.inflight === undefined ? budgetMs : budgetMs - (now - entry.attemptStartedAt);
+      const giveUp = () => {
+        const error = entry.lastError ?? entry.attemptError ?? stalled(request, budgetMs, entry);
+        entry.lastError ??= error;
+        throw error;
+      };
+      if (waitMs <= 0) return new Promise<AccessToken>(giveUp);
+      return this.#wait(entry, credential, request, waitMs, giveUp);
+    }
     const expires = token.expiresOnTimestamp;
     const lifetime = Math.max(0, expires - entry.obtainedAt);
-    const mustRefreshAt = expires - Math.min(options.expiryMarginMs ?? defaults.expiryMarginMs, lifetime / 4);
+    const mustRefreshAt = mustRefreshPoint(entry, options);
+    const due = entry.inflight === undefined && now >= nextAttemptAt(entry, options, now < mustRefreshAt);
     if (now >= mustRefreshAt) {
-      // Inside the backoff after a failed refresh: keep the still-valid token, no new credential call.
-      if (entry.inflight !== undefined || now >= entry.retryAt)
-        return this.#waitOrKeep(entry, credential, request, token);
-      emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: expires });
-      return (entry.settled ??= Promise.resolve(token));
+      // While failing (or inside the backoff) the still-valid token is handed out at once.
+      if (entry.lastError === undefined && (due || entry.inflight !== undefined)) {
+        return this.#waitOrKeep(entry, credential, request, token, callerBudget(entry, timeoutMs));
+      }
+      if (due) this.#start(entry, credential, request).catch(() => undefined);
+      return this.#hit(entry, request, token);
     }
     const refreshAfter = token.refreshAfterTimestamp;
     const refreshAt =
       typeof refreshAfter === "number" && refreshAfter > entry.obtainedAt
         ? Math.min(refreshAfter, mustRefreshAt)
         : expires - Math.min(options.refreshBeforeExpiryMs ?? defaults.refreshBeforeExpiryMs, lifetime / 2);
-    if (now >= refreshAt && entry.inflight === undefined && now >= entry.retryAt) {
+    if (now >= refreshAt && due) {
       emit(request, { type: "backgroundRefresh", scopes: request.scopes, expiresOnTimestamp: expires });
       logger.verbose(`Refreshing the token for scope ${request.scopes.join(" ")} in the background`);
       this.#start(entry, credential, request).catch(() => undefined);
     }
-    emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: expires });
+    return this.#hit(entry, request, token);
+  }
+
+  /**
+   * Drops the cached token of `request` so that the next call fetches a fresh one, for when the
+   * server refused it as expired. With `refusedToken`, only that token is dropped (a refusal that
+   * arrives after another caller already replaced it changes nothing). Learns the clock skew: the
+   * token's remaining lifetime by our clock is how far the server's clock is at least ahead.
+   * Returns whether a token was dropped.
+   */
+  invalidate(credential: TokenCredential, request: EntraTokenCacheRequest, refusedToken?: string): boolean {
+    const key = request.key ?? entraTokenCacheKey(request.scopes, request.tenantId);
+    const entry = this.#entries.get(credential)?.get(key);
+    const token = entry?.token;
+    if (entry === undefined || token === undefined) return false;
+    if (refusedToken !== undefined && token.token !== refusedToken) return false;
+    const aheadMs = token.expiresOnTimestamp + entry.appliedSkewMs - Date.now();
+    const scopeText = request.scopes.join(" ");
+    if (aheadMs > entry.skewMs) {
+      entry.skewMs = aheadMs;
+      const seconds = Math.round(aheadMs / 1000);
+      logger.warning(
+        `The server refused the token for scope ${scopeText} as expired while this machine's clock gives it ${seconds} s more: ` +
+          `this machine's clock is behind the server's by at least ${seconds} s. Tokens are now treated as expiring that much ` +
+          "earlier (at most three quarters of their lifetime); synchronise this machine's clock (NTP)",
+      );
+    } else {
+      logger.info(
+        `Dropped the token for scope ${scopeText} that the server refused as expired; the next connection fetches a new one`,
+      );
+    }
+    entry.token = undefined;
+    entry.settled = undefined;
+    entry.appliedSkewMs = 0;
+    return true;
+  }
+
+  #hit(entry: Entry, request: EntraTokenCacheRequest, token: AccessToken): Promise<AccessToken> {
+    emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
     return (entry.settled ??= Promise.resolve(token));
   }
 
-  /** About to expire: wait for a new token, but keep serving the old one if the refresh fails while it is valid. */
-  async #waitOrKeep(
+  /**
+   * About to expire: wait for the refresh, but no longer than the caller budget from the refresh's
+   * start, and never past the point where the still-valid token must be handed out (1 s before
+   * expiry); a refresh that fails also hands it out. So while a token is valid no caller fails.
+   */
+  #waitOrKeep(
     entry: Entry,
     credential: TokenCredential,
     request: EntraTokenCacheRequest,
     token: AccessToken,
+    budgetMs: number,
   ): Promise<AccessToken> {
-    try {
-      return await this.#wait(entry, credential, request);
-    } catch (error) {
+    const now = Date.now();
+    const runningMs = entry.inflight === undefined ? 0 : now - entry.attemptStartedAt;
+    const waitMs = Math.min(budgetMs - runningMs, token.expiresOnTimestamp - now - keepValidMarginMs);
+    if (waitMs <= 0) {
+      if (entry.inflight === undefined) this.#start(entry, credential, request).catch(() => undefined);
+      return this.#hit(entry, request, token);
+    }
+    const keep = (error: Error): AccessToken => {
       if (Date.now() < token.expiresOnTimestamp && !request.abortSignal?.aborted) return token;
       throw error;
-    }
+    };
+    return this.#wait(entry, credential, request, waitMs, () =>
+      keep(entry.attemptError ?? stalled(request, waitMs, entry)),
+    ).catch(keep);
   }
 
   #entry(credential: TokenCredential, request: EntraTokenCacheRequest): Entry {
@@ -120,23 +234,50 @@ export class EntraTokenCache {
     return entry;
   }
 
-  /** Joins the attempt in flight (or starts one) and waits for it, honouring the caller's abort signal. */
-  #wait(entry: Entry, credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
+  /**
+   * Joins the attempt in flight (or starts one) and waits for it, honouring the caller's abort
+   * signal; with `onWaitEnd`, at most `waitMs`, after which `onWaitEnd` decides (a token, or an error).
+   */
+  #wait(
+    entry: Entry,
+    credential: TokenCredential,
+    request: EntraTokenCacheRequest,
+    waitMs = Number.POSITIVE_INFINITY,
+    onWaitEnd?: () => AccessToken,
+  ): Promise<AccessToken> {
     const attempt = entry.inflight ?? this.#start(entry, credential, request);
     const signal = request.abortSignal;
-    if (signal === undefined) return attempt;
-    if (signal.aborted) return Promise.reject(abortError(signal));
+    const end = waitMs < (request.timeoutMs ?? defaultTimeoutMs) ? onWaitEnd : undefined;
+    if (signal === undefined && end === undefined) return attempt;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<AccessToken>((resolve, reject) => {
-      const onAbort = () => reject(abortError(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      attempt.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => signal && reject(abortError(signal));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (end !== undefined) {
+        timer = setTimeout(
+          () => {
+            if (entry.inflight !== attempt) return; // settled meanwhile: its own outcome wins
+            try {
+              resolve(end());
+            } catch (error) {
+              reject(error);
+            }
+          },
+          Math.max(0, waitMs),
+        );
+      }
+      attempt.then(resolve, reject).finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      });
     });
   }
 
   #start(entry: Entry, credential: TokenCredential, request: EntraTokenCacheRequest): Promise<AccessToken> {
     const { scopes } = request;
     const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
-    const deadline = Date.now() + timeoutMs;
+    const startedAt = Date.now();
     emit(request, { type: "credentialCall", scopes });
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -151,26 +292,40 @@ export class EntraTokenCache {
         reject(error);
       }, timeoutMs);
     });
-    const call = callWithTransientRetries(credential, request, controller.signal, deadline);
+    entry.attemptError = undefined;
+    entry.attemptStartedAt = startedAt;
+    const retryDeadline = startedAt + retryBudget(entry, timeoutMs);
+    const call = callWithTransientRetries(entry, credential, request, controller.signal, retryDeadline);
     const attempt = Promise.race([call, timeout]).then(
-      (token) => {
-        entry.token = token;
+      ({ token, callMs }) => {
+        const stored = withSkew(token, entry.skewMs);
+        entry.token = stored;
         entry.settled = undefined;
         entry.obtainedAt = Date.now();
+        entry.appliedSkewMs = token.expiresOnTimestamp - stored.expiresOnTimestamp;
         entry.failures = 0;
-        entry.retryAt = 0;
-        return token;
+        entry.lastError = undefined;
+        entry.attemptError = undefined;
+        entry.retryAfterMs = 0;
+        entry.answered = true;
+        entry.lastCallMs = callMs;
+        return stored;
       },
       (error: Error) => {
+        const now = Date.now();
         entry.failures += 1;
-        const options = { ...defaults, ...(request.cache || {}) };
-        const retryInMs = Math.min(options.retryMaxMs, options.retryInitialMs * 2 ** (entry.failures - 1));
-        entry.retryAt = Date.now() + retryInMs;
-        const valid =
-          entry.token !== undefined && Date.now() < entry.token.expiresOnTimestamp ? entry.token : undefined;
+        entry.failedAt = now;
+        entry.lastError = error;
+        entry.attemptError = undefined;
+        entry.retryAfterMs = transientFailures.get(error)?.retryAfterMs ?? 0;
+        entry.answered = true;
+        const options = request.cache || defaults;
+        const valid = entry.token !== undefined && now < entry.token.expiresOnTimestamp ? entry.token : undefined;
+        const retryInMs =
+          nextAttemptAt(entry, options, valid !== undefined && now < mustRefreshPoint(entry, options)) - now;
         const next =
           valid === undefined
-            ? "no valid token is cached, so the connections waiting for it fail; the next connection tries again"
+            ? `no valid token is cached, so connections fail at once with this error until the next attempt, in ${retryInMs} ms at the earliest`
             : `the cached token stays in use until it expires at ${new Date(valid.expiresOnTimestamp).toISOString()}; the next attempt is in ${retryInMs} ms at the earliest`;
         logger.warning(`Token request for scope ${scopes.join(" ")} failed (${describeError(error)}); ${next}`);
         emit(request, { type: "refreshFailed", scopes, error, retryInMs });
@@ -188,37 +343,92 @@ export class EntraTokenCache {
 }
 
 /**
- * One shared attempt: calls the credential and, while its failures are transient (HTTP 429 or 5xx
- * from the identity endpoint, a reset connection), calls it again after the wait the endpoint asked
- * for (`Retry-After`) or a jittered exponential backoff, as long as the wait ends before `deadline`
- * (the attempt's `timeoutMs`). Other failures end the attempt at once.
+ * One shared attempt: calls the credential and, while its failures are transient (HTTP 429, 408 or
+ * 5xx from the identity endpoint, a refused or reset connection), calls it again after the wait the
+ * endpoint asked for (`Retry-After`) or 0.5–1 s, as long as the wait plus a call as long as the
+ * failed one ends before `deadline` (the retry budget). Other failures end the attempt at once.
  */
 async function callWithTransientRetries(
+  entry: Entry,
   credential: TokenCredential,
   request: EntraTokenCacheRequest,
   signal: AbortSignal,
   deadline: number,
-): Promise<AccessToken> {
+): Promise<{ token: AccessToken; callMs: number }> {
   const scopeText = request.scopes.join(" ");
-  for (let attempt = 1; ; attempt++) {
+  for (let retry = 0; ; retry++) {
+    const callStart = Date.now();
     try {
-      return await getEntraToken(credential, [...request.scopes], {
+      const token = await getEntraToken(credential, [...request.scopes], {
         ...(request.tenantId !== undefined && { tenantId: request.tenantId }),
         abortSignal: signal,
       });
+      return { token, callMs: Date.now() - callStart };
     } catch (error) {
       const transient = typeof error === "object" && error !== null ? transientFailures.get(error) : undefined;
-      if (transient === undefined || signal.aborted || attempt >= transientRetry.maxAttempts) throw error;
-      const backoff = Math.min(transientRetry.maxMs, transientRetry.initialMs * 2 ** (attempt - 1));
-      const waitMs = Math.ceil(transient.retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2));
-      if (Date.now() + waitMs >= deadline) throw error;
+      if (transient === undefined || signal.aborted) throw error;
+      const now = Date.now();
+      const delay = budget.retryDelayMs;
+      const waitMs = Math.ceil(transient.retryAfterMs ?? delay / 2 + Math.random() * (delay / 2));
+      if (now + waitMs + (now - callStart) > deadline) throw error;
+      entry.attemptError = error as Error;
       logger.info(
-        `Token request for scope ${scopeText} got a transient failure (${transient.reason}); retrying in ${waitMs} ms (attempt ${attempt + 1})`,
+        `Token request for scope ${scopeText} got a transient failure (${transient.reason}); retrying in ${waitMs} ms (retry ${retry + 1})`,
       );
       await sleep(waitMs, signal);
       if (signal.aborted) throw error;
     }
   }
+}
+
+/** How long a caller without a usable token waits: the budget once the credential has answered, else `timeoutMs`. */
+function callerBudget(entry: Entry, timeoutMs: number): number {
+  return entry.answered ? retryBudget(entry, timeoutMs) : timeoutMs;
+}
+
+/** 3 s, or twice the credential's last successful call if that is longer; at most `timeoutMs`. */
+function retryBudget(entry: Entry, timeoutMs: number): number {
+  return Math.min(timeoutMs, Math.max(budget.callerWaitMs, 2 * entry.lastCallMs));
+}
+
+/**
+ * When the next attempt after a failure may start: while a valid token has time left (before the
+ * must-refresh point), `retryInitialMs` after the failure, doubling per failure up to `retryMaxMs`;
+ * in the last margin before expiry and without a valid token, `retryInitialMs` after each failure
+ * (a recovered credential is noticed within that step). Never before the endpoint's `Retry-After`.
+ */
+function nextAttemptAt(entry: Entry, options: EntraTokenCacheOptions, relaxed: boolean): number {
+  if (entry.failures === 0) return 0;
+  const initial = options.retryInitialMs ?? defaults.retryInitialMs;
+  const max = options.retryMaxMs ?? defaults.retryMaxMs;
+  const step = relaxed ? Math.min(max, initial * 2 ** (entry.failures - 1)) : Math.min(max, initial);
+  return entry.failedAt + Math.max(step, entry.retryAfterMs);
+}
+
+/** From here on callers wait for a new token: `expiryMarginMs` before expiry, at most a quarter of the lifetime. */
+function mustRefreshPoint(entry: Entry, options: EntraTokenCacheOptions): number {
+  const token = entry.token;
+  if (token === undefined) return 0;
+  const lifetime = Math.max(0, token.expiresOnTimestamp - entry.obtainedAt);
+  return token.expiresOnTimestamp - Math.min(options.expiryMarginMs ?? defaults.expiryMarginMs, lifetime / 4);
+}
+
+/** The token with its expiry moved earlier by the learned skew (at most three quarters of its remaining lifetime). */
+function withSkew(token: AccessToken, skewMs: number): AccessToken {
+  if (skewMs <= 0) return token;
+  const shiftMs = Math.floor(Math.min(skewMs, maxSkewShare * (token.expiresOnTimestamp - Date.now())));
+  return shiftMs > 0 ? withExpiry(token, token.expiresOnTimestamp - shiftMs) : token;
+}
+
+function stalled(request: EntraTokenCacheRequest, waitMs: number, entry: Entry): EntraAuthError {
+  const runningS = ((Date.now() - entry.attemptStartedAt) / 1000).toFixed(1);
+  return new EntraAuthError(
+    "TOKEN_ACQUISITION_TIMEOUT",
+    `The credential has not returned a token for scope ${request.scopes.join(" ")} within ${Math.round(waitMs)} ms ` +
+      `(its call has been running for ${runningS} s), and no valid token is cached. The call goes on in the background ` +
+      "(a credential that retries on its own, such as ManagedIdentityCredential, can take 20 s to fail); until it ends, " +
+      "connections fail at once with this error. Check that the identity endpoint or developer tool the credential uses answers.",
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -263,7 +473,22 @@ function describeError(error: unknown): string {
 }
 
 function newEntry(): Entry {
-  return { token: undefined, settled: undefined, obtainedAt: 0, inflight: undefined, failures: 0, retryAt: 0 };
+  return {
+    token: undefined,
+    settled: undefined,
+    obtainedAt: 0,
+    appliedSkewMs: 0,
+    inflight: undefined,
+    failures: 0,
+    failedAt: 0,
+    lastError: undefined,
+    attemptError: undefined,
+    attemptStartedAt: 0,
+    retryAfterMs: 0,
+    answered: false,
+    lastCallMs: 0,
+    skewMs: 0,
+  };
 }
 
 /** The cache key of a request: tenant and scopes. */
@@ -282,7 +507,7 @@ function abortError(signal: AbortSignal): EntraAuthError {
  * builds, duplicate installs). Bump the version when {@link EntraTokenCacheRequest} or the
  * behaviour callers rely on changes incompatibly: copies with another version keep their own cache.
  */
-const sharedCacheKey = Symbol.for("@azure/postgresql-auth-core.tokenCache.v1");
+const sharedCacheKey = Symbol.for("@azure/postgresql-auth-core.tokenCache.v2");
 
 /**
  * The cache every adapter uses unless its options say `cache: false`: one per process, shared by

@@ -34,7 +34,32 @@ export interface EntraTokenRequestContext {
  * ```
  */
 export interface EntraTokenSource {
+  /**
+   * A valid token for a new connection: from the shared cache (refresh-ahead, single-flight), or
+   * from the credential. Rejects with an {@link EntraAuthError}: without a valid token, within
+   * about 3 s once the credential has answered before, and at once while the credential keeps
+   * failing (until its next attempt is due).
+   */
   getAccessToken(context?: EntraTokenRequestContext): Promise<AccessToken>;
+  /**
+   * Drops the cached token so that the next {@link EntraTokenSource.getAccessToken} fetches a
+   * fresh one. Call it where your code sees the server refuse a login as expired (SQLSTATE 28000,
+   * "The access token has expired"), for example in the error handler around a pool's connect:
+   * this machine's clock is then behind the server's, and the cache also learns by how much
+   * (later tokens are treated as expiring that much earlier). Pass the refused token when you have
+   * it: a refusal that arrives after another connection already replaced that token then changes
+   * nothing. Does nothing with `cache: false`.
+   *
+   * @example
+   * ```ts
+   * import { createEntraTokenSource } from "@azure/postgresql-auth-core";
+   * const source = createEntraTokenSource(credential);
+   * function onLoginError(err: { code?: string; message: string }) {
+   *   if (err.code === "28000" && /token.*expired/i.test(err.message)) source.invalidate();
+   * }
+   * ```
+   */
+  invalidate(refusedToken?: string): void;
 }
 
 /**
@@ -87,6 +112,11 @@ export function createEntraTokenSource(
       }
       const request = requestFor(typeof context?.host === "string" ? context.host : undefined);
       return sharedTokenCache.getToken(credential, abortSignal === undefined ? request : { ...request, abortSignal });
+    },
+    invalidate(refusedToken?: string): void {
+      if (cache === false) return;
+      const token = typeof refusedToken === "string" ? refusedToken : undefined;
+      for (const request of requests.values()) sharedTokenCache.invalidate(credential, request, token);
     },
   };
 }

@@ -32,7 +32,13 @@ export interface GetEntraTokenPasswordOptions {
    * refreshed in the background; concurrent connections share one credential call.
    */
   cache?: false | EntraTokenCacheOptions;
-  /** A credential call that takes longer fails with code `TOKEN_ACQUISITION_TIMEOUT`. Default 30000 ms. */
+  /**
+   * How long one credential call may run before it is aborted with code
+   * `TOKEN_ACQUISITION_TIMEOUT`. Default 30000 ms. Callers without a valid token wait less: once
+   * the credential has answered before, about 3 s (or twice its last successful call), so that a
+   * connection fails with a clear error before the driver's own connection timeout; the call goes
+   * on in the background.
+   */
   timeoutMs?: number;
   /** Called for credential calls, cache hits, background refreshes and refresh failures (never with the token). */
   onTokenEvent?: (event: EntraTokenEvent) => void;

@@ -5,6 +5,7 @@ import { invalidOption } from "./invalid-option.js";
 import { logger } from "./logger.js";
 import { redactError } from "./redact-error.js";
 import { classifyTransient, transientFailures } from "./transient-failure.js";
+import { withExpiry } from "./with-expiry.js";
 
 /**
  * Per-call options of {@link getEntraToken}.
@@ -90,14 +91,9 @@ export async function getEntraToken(
     );
   }
   logger.verbose(`Acquired Entra ID token for scope ${scopeText}, expires at ${describeExpiry(expiresOnTimestamp)}`);
-  if (expiresOnTimestamp === accessToken.expiresOnTimestamp) return accessToken;
-  const { refreshAfterTimestamp, ...rest } = accessToken;
-  return {
-    ...rest,
-    expiresOnTimestamp,
-    ...(typeof refreshAfterTimestamp === "number" &&
-      refreshAfterTimestamp < expiresOnTimestamp && { refreshAfterTimestamp }),
-  };
+  return expiresOnTimestamp === accessToken.expiresOnTimestamp
+    ? accessToken
+    : withExpiry(accessToken, expiresOnTimestamp);
 }
 
 /** A milliseconds timestamp before this (1973) is almost surely seconds; after this (year 5138), microseconds. */

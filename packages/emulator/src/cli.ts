@@ -42,6 +42,8 @@ Options of run and start:
   --port PORT              fixed port of the TLS front; default a free port
   --pg-bin-dir DIR         use system PostgreSQL binaries (initdb, postgres) from DIR
   --audience URL           accepted audience; default ${PUBLIC_CLOUD_RESOURCE}
+  --clock-skew SEC         the server's clock runs SEC seconds ahead of this machine's (negative:
+                           behind), so tokens with less than SEC left are refused as expired; default 0
 `;
 
 interface Parsed {
@@ -56,6 +58,7 @@ const OPTIONS = {
   port: { type: "string" },
   "pg-bin-dir": { type: "string" },
   audience: { type: "string" },
+  "clock-skew": { type: "string" },
   "env-file": { type: "string" },
   "write-env": { type: "string" },
   resource: { type: "string" },
@@ -119,6 +122,12 @@ function emulatorOptions(flags: Map<string, string>): EmulatorOptions {
   if (binDir) options.postgresBinDir = binDir;
   const audience = flags.get("--audience");
   if (audience) options.audience = audience;
+  const skew = flags.get("--clock-skew");
+  if (skew !== undefined) {
+    const n = Number(skew);
+    if (skew.trim() === "" || !Number.isFinite(n)) throw new UsageError("--clock-skew must be a number of seconds.");
+    options.clockSkewSeconds = n;
+  }
   return options;
 }
 

@@ -127,6 +127,8 @@ export interface LoginContext {
   audiences: readonly string[];
   /** The role's pgaadauth mapping label (undefined: no such login role; null: not mapped). */
   roleMapping(roleName: string): Promise<{ label: string | null } | undefined>;
+  /** The server's clock (ms since the epoch) that token expiry is checked against. Default `Date.now()`. */
+  now?(): number;
 }
 
 /** Parsed mapping label `aadauth,oid=…,type=…[,admin][,mfa]`. */
@@ -180,7 +182,7 @@ export async function checkLogin(user: string, password: string, context: LoginC
   // The role's mapping (a catalog query) and the token's signature and claims are checked at once.
   const [mapping, result] = await Promise.all([
     context.roleMapping(user),
-    context.issuer.verify(password.trim(), context.audiences, 0),
+    context.issuer.verify(password.trim(), context.audiences, 0, context.now?.() ?? Date.now()),
   ]);
   const label = mapping?.label ? parseRoleLabel(mapping.label) : undefined;
   if (!label) return passwordFailed(user);

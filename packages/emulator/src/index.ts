@@ -51,6 +51,7 @@ export {
   type Emulator,
   type EmulatorOptions,
   type EmulatorStartup,
+  type ServerBehaviour,
   startEmulator,
 } from "./start-emulator.js";
 export { type IssueTokenOptions, PUBLIC_CLOUD_RESOURCE, scopeToResource } from "./token-issuer.js";

@@ -86,6 +86,30 @@ export interface EmulatorOptions {
    * under the system temp folder.
    */
   cacheDir?: string;
+  /** The server's clock skew at start; see {@link ServerBehaviour.clockSkewSeconds}. Default 0. */
+  clockSkewSeconds?: number;
+}
+
+/**
+ * How the emulated server behaves, set with `emu.configureServer()` (at any time).
+ *
+ * @example
+ * ```ts
+ * import { startEmulator, type ServerBehaviour } from "@azure/postgresql-auth-emulator";
+ * const emu = await startEmulator();
+ * const behaviour: ServerBehaviour = { clockSkewSeconds: 60 }; // the server's clock is a minute ahead
+ * emu.configureServer(behaviour);
+ * ```
+ */
+export interface ServerBehaviour {
+  /**
+   * How far the server's clock is ahead of this machine's, in seconds (negative: behind). The
+   * login check compares a token's `exp` and `nbf` with the server's clock, so with 60 a token is
+   * refused as expired ("The access token has expired…") once it has less than a minute left by
+   * this machine's clock: what a client whose clock is behind the server's sees. Tokens are still
+   * issued by this machine's clock. Default 0.
+   */
+  clockSkewSeconds?: number;
 }
 
 /**
@@ -185,8 +209,10 @@ export interface Emulator {
   credential(principalName?: string): EmulatorCredential;
   /** Signs a token directly (no stats, no latency): for negative tests (expired, wrong audience). */
   issueToken(principalName: string, options?: IssueTokenOptions): string;
-  /** Sets lifetime, latency, failures and throttling of a principal. */
+  /** Sets lifetime, latency, failures (`failNext`, `outage`) and throttling of a principal. */
   configurePrincipal(principalName: string, behaviour: PrincipalBehaviour): void;
+  /** Sets how the server behaves (its clock skew); settings left out keep their value. */
+  configureServer(behaviour: ServerBehaviour): void;
   /**
    * Adds a principal to the directory (tokens can be issued for it at once, and
    * `pgaadauth_create_principal` finds it by name) and, unless `createRole: false`, its role.
@@ -265,6 +291,16 @@ async function sweepAbandonedWorkDirs(base: string): Promise<void> {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const startedAt = Date.now();
+  const server: Required<ServerBehaviour> = { clockSkewSeconds: 0 };
+  const configureServer = (behaviour: ServerBehaviour) => {
+    const skew = behaviour.clockSkewSeconds;
+    if (skew !== undefined) {
+      if (typeof skew !== "number" || !Number.isFinite(skew))
+        throw new TypeError(`clockSkewSeconds must be a finite number of seconds, not ${String(skew)}.`);
+      server.clockSkewSeconds = skew;
+    }
+  };
+  configureServer({ clockSkewSeconds: options.clockSkewSeconds });
   const audience = options.audience ?? PUBLIC_CLOUD_RESOURCE;
   const audiences = [audience, ...(options.additionalAudiences ?? [])];
   const base = workBase();
@@ -356,6 +392,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           issuer,
           audiences,
           roleMapping: (role) => liveBackend.roleMapping(role),
+          now: () => Date.now() + server.clockSkewSeconds * 1000,
         }),
       onLogin: (ok) => service.recordLogin(ok),
     });
@@ -445,6 +482,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         issuer.issue(directory.tokenPrincipal(name), { lifetimeSeconds: service.lifetimeFor(name), ...issueOptions })
           .token,
       configurePrincipal: (name, behaviour) => service.configure(name, behaviour),
+      configureServer,
       addPrincipal: (input, addOptions) => addPrincipal(input, addOptions),
       principal: (name) => directory.get(name),
       stats: () => service.snapshot(),

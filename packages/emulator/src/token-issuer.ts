@@ -223,15 +223,22 @@ export class TokenIssuer {
   }
 
   /**
-   * Checks signature, `exp`/`nbf` (with `clockSkewSeconds` leeway) and that `aud` is one of `audiences`.
+   * Checks signature, `exp`/`nbf` (with `clockToleranceSeconds` leeway, at time `now`: the
+   * server's clock) and that `aud` is one of `audiences`.
    */
-  async verify(token: string, audiences: readonly string[], clockSkewSeconds = 0): Promise<VerifyResult> {
+  async verify(
+    token: string,
+    audiences: readonly string[],
+    clockToleranceSeconds = 0,
+    now: number = Date.now(),
+  ): Promise<VerifyResult> {
     const accepted = audiences.flatMap((a) => [a, a.endsWith("/") ? a.slice(0, -1) : `${a}/`]);
     try {
       const { payload } = await jwtVerify(token, this.publicKey, {
         algorithms: ["RS256"],
         audience: accepted,
-        clockTolerance: clockSkewSeconds,
+        clockTolerance: clockToleranceSeconds,
+        currentDate: new Date(now),
       });
       if (typeof payload.oid !== "string" || typeof payload.exp !== "number") return { ok: false, reason: "format" };
       return { ok: true, claims: payload as EmulatorTokenClaims };

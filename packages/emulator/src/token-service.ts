@@ -38,6 +38,11 @@ export interface PrincipalBehaviour {
   latencyMs?: number;
   /** Fail the next N requests. */
   failNext?: number;
+  /**
+   * An outage: while `true`, every request fails (after `latencyMs`) with `failStatus`, as an
+   * identity endpoint that is down. Set it back to `false` to end the outage. Counted in `failed`.
+   */
+  outage?: boolean;
   /** HTTP status of injected failures on the HTTP ways (default 500). The in-process credential throws instead. */
   failStatus?: number;
   /**
@@ -93,7 +98,7 @@ export interface EmulatorStats {
   };
   /** Requests answered with 429 by the throttle. */
   throttled: number;
-  /** Requests that failed because of `failNext`. */
+  /** Requests that failed because of `failNext` or `outage`. */
   failed: number;
   /** Logins through the TLS front. */
   logins: { ok: number; refused: number };
@@ -259,6 +264,15 @@ export class TokenService {
     s.inFlight++;
     try {
       await sleep(s.behaviour.latencyMs ?? 0, signal);
+      if (s.behaviour.outage === true) {
+        this.stats.failed++;
+        return {
+          ok: false,
+          status: s.behaviour.failStatus ?? 500,
+          error: "injected_outage",
+          description: `Injected outage for "${name}" (configured with outage: true).`,
+        };
+      }
       if ((s.behaviour.failNext ?? 0) > 0) {
         s.behaviour.failNext = (s.behaviour.failNext ?? 0) - 1;
         this.stats.failed++;

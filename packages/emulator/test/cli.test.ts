@@ -229,6 +229,25 @@ client.connect().then(() => client.query("select current_user")).then((r) => {
     expect(out.oid).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("run --clock-skew: the server's clock runs ahead, so a token with less time left than the skew is refused as expired", async () => {
+    const result = await runCli([
+      "run",
+      "--clock-skew",
+      "120",
+      "--token-lifetime",
+      "60",
+      "--",
+      process.execPath,
+      fixture,
+    ]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("The access token has expired");
+    expect(result.stderr).not.toMatch(/eyJ[\w-]+\.eyJ/);
+    const bad = await runCli(["run", "--clock-skew", "soon", "--", process.execPath, "-e", "0"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--clock-skew must be a number of seconds");
+  });
+
   it("rejects unknown options with the usage text", async () => {
     const result = await runCli(["start", "--no-such-option"]);
     expect(result.code).toBe(2);

@@ -13,6 +13,7 @@ import { currentUser, refusal, SCOPE } from "./helpers.js";
 
 const execFileAsync = promisify(execFile);
 const fixture = fileURLToPath(new URL("./fixtures/default-credential.mjs", import.meta.url));
+const miFixture = fileURLToPath(new URL("./fixtures/managed-identity-token.mjs", import.meta.url));
 const RESOURCE = "https://ossrdbms-aad.database.windows.net";
 
 let emu: Emulator;
@@ -117,6 +118,30 @@ describe("managed identity endpoint", () => {
     emu.configurePrincipal("fails-twice", { failNext: 2 });
     expect((await miRequest(query)).status).toBe(500);
     expect((await miRequest(query)).status).toBe(500);
+    expect((await miRequest(query)).status).toBe(200);
+  });
+});
+
+describe("outage", () => {
+  it("outage: every request fails (HTTP 500, or failStatus) until it ends; a real ManagedIdentityCredential fails after its own 4 requests", async () => {
+    const fresh = await emu.addPrincipal({ kind: "managedIdentity", name: "outage-api" }, { createRole: false });
+    const clientId = fresh.kind === "managedIdentity" ? fresh.clientId : "";
+    const query = `resource=${RESOURCE}&client_id=${clientId}`;
+    emu.configurePrincipal("outage-api", { outage: true });
+    const before = emu.stats();
+    for (let i = 0; i < 3; i++) expect((await miRequest(query)).status).toBe(500);
+    await expect(emu.credential("outage-api").getToken(SCOPE)).rejects.toMatchObject({ statusCode: 500 });
+    emu.configurePrincipal("outage-api", { failStatus: 503 });
+    expect((await miRequest(query)).status).toBe(503);
+    const { stdout } = await execFileAsync(process.execPath, [miFixture, SCOPE], {
+      env: childEnv({ AZURE_CLIENT_ID: clientId }),
+      timeout: 60_000,
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false });
+    const during = emu.stats().tokenRequests.byPrincipalAndWay["outage-api"]!.managedIdentityEndpoint;
+    expect(during - (before.tokenRequests.byPrincipalAndWay["outage-api"]?.managedIdentityEndpoint ?? 0)).toBe(4 + 4);
+    expect(emu.stats().failed - before.failed).toBe(4 + 1 + 4);
+    emu.configurePrincipal("outage-api", { outage: false, failStatus: undefined });
     expect((await miRequest(query)).status).toBe(200);
   });
 });

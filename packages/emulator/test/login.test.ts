@@ -9,6 +9,7 @@ import {
   EXPIRED_TOKEN_MESSAGE,
   INVALID_FORMAT_MESSAGE,
   invalidAudienceMessage,
+  NOT_YET_VALID_MESSAGE,
   SSL_REQUIRED_MESSAGE,
   startEmulator,
 } from "../src/index.js";
@@ -183,6 +184,34 @@ function settle(query: Promise<unknown>): Promise<unknown> {
     (error: unknown) => error,
   );
 }
+
+describe("the server's clock (configureServer)", () => {
+  it("clockSkewSeconds: a token with less time left than the skew is refused as expired, a fresher one logs in", async () => {
+    const user = "alice@contoso.com";
+    const soon = emu.issueToken(user, { expiresAt: Date.now() + 30_000 });
+    const fresh = emu.issueToken(user, { expiresAt: Date.now() + 120_000 });
+    try {
+      expect(await currentUser(emu, user, soon)).toBe(user);
+      emu.configureServer({ clockSkewSeconds: 60 });
+      const error = await refusal(emu, user, soon);
+      expect(error.code).toBe("28000");
+      expect(error.message).toBe(EXPIRED_TOKEN_MESSAGE);
+      expect(await currentUser(emu, user, fresh)).toBe(user);
+      emu.configureServer({ clockSkewSeconds: -60 }); // behind: a token issued now is not valid yet
+      expect((await refusal(emu, user, emu.issueToken(user))).message).toBe(NOT_YET_VALID_MESSAGE);
+    } finally {
+      emu.configureServer({ clockSkewSeconds: 0 });
+    }
+    expect(await currentUser(emu, user, soon)).toBe(user);
+  });
+
+  it("refuses a skew that is not a number", () => {
+    expect(() => emu.configureServer({ clockSkewSeconds: Number.NaN })).toThrow(
+      /clockSkewSeconds must be a finite number/,
+    );
+    expect(() => emu.configureServer({ clockSkewSeconds: "60" as unknown as number })).toThrow(TypeError);
+  });
+});
 
 describe("sessions", () => {
   it("forwards pg's CancelRequest (sent on a new plaintext connection) to the backend", async () => {

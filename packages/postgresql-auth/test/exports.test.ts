@@ -34,6 +34,6 @@ describe("@azure/postgresql-auth exports", () => {
         codes.push((error as EntraAuthError).code);
       }
     }
-    expect(codes).toEqual(["CREDENTIAL_REQUIRED", "INVALID_SEQUELIZE_INSTANCE"]);
+    expect(codes).toEqual(["CREDENTIAL_REQUIRED", "INVALID_OPTION"]);
   });
 });
