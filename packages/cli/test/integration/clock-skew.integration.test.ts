@@ -76,7 +76,7 @@ describe("proxy, the server's clock 60 s ahead", () => {
     expect(connections).toBeGreaterThan(20);
     expect(emu.stats().logins.refused).toBe(1);
     const metrics = await (await fetch(`http://127.0.0.1:${proxy.httpPort}/metrics`)).text();
-    expect(metrics).toMatch(/^azure_pg_proxy_expired_token_retries_total 1$/m);
+    expect(metrics).toMatch(/^azure_pg_proxy_expired_token_retries_total\{server="[^"]+"\} 1$/m);
     expect(proxy.logs.filter((l) => l.event === "expired_token_retried")).toEqual([
       expect.objectContaining({ ok: true }),
     ]);
