@@ -47,8 +47,12 @@ export async function proxyScene(emu: Emulator, narrator: Narrator, appEnv: Node
     let buffered = "";
     proxy.stderr!.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
-      const match = /"event":"listening","tcp":"127\.0\.0\.1:(\d+)"/.exec(buffered);
-      if (match) resolve(Number(match[1]));
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) {
+        const event = JSON.parse(line) as { event?: string; tcp?: string };
+        if (event.event === "listening" && event.tcp) resolve(Number(event.tcp.split(":").at(-1)));
+      }
     });
     proxy.once("exit", (code) => reject(new Error(`the proxy exited with ${code}`)));
   });
