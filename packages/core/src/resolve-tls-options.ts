@@ -64,6 +64,7 @@ export interface EntraTlsOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Host name check; `verify-ca` replaces it by one that accepts any name (the chain is still checked). */
   checkServerIdentity?: (hostname: string, cert: unknown) => Error | undefined;
+  /** Any other `tls.connect` option, passed through unchanged. */
   [option: string]: unknown;
 }
 
