@@ -9,10 +9,15 @@
  * ```
  */
 export interface SequelizeConnectionConfigLike {
+  /** Server host name; the hook fills it from `PGHOST` when unset. */
   host?: string | null;
+  /** Role name (Sequelize's name); the hook sets it from the token unless you set it. */
   username?: string | null;
+  /** Role name (pg's name); kept in step with `username`. */
   user?: string | null;
+  /** The hook sets it to a fresh access token before every connection. */
   password?: unknown;
+  /** Server port. */
   port?: number | string | null;
   /** Sequelize v7: pg's TLS setting. */
   ssl?: unknown;
