@@ -25,9 +25,6 @@ export interface SequelizeConnectionConfigLike {
   dialectOptions?: { ssl?: unknown; [option: string]: unknown } | null;
 }
 
-/** A `beforeConnect` listener. */
-type BeforeConnectListener = (config: SequelizeConnectionConfigLike) => Promise<void>;
-
 /**
  * Anything with a Sequelize hook API that {@link configureEntraAuthentication} can attach to: a
  * Sequelize v6 or v7 instance, or any object with a `beforeConnect(callback)` method (the shape
@@ -42,6 +39,13 @@ type BeforeConnectListener = (config: SequelizeConnectionConfigLike) => Promise<
  * ```
  */
 export type SequelizeBeforeConnectHook =
-  | { beforeConnect(callback: BeforeConnectListener): unknown }
-  | { addHook(hookType: "beforeConnect", callback: BeforeConnectListener): unknown }
-  | { hooks: { addListener(hookName: "beforeConnect", callback: BeforeConnectListener): unknown } };
+  | { beforeConnect(callback: (config: SequelizeConnectionConfigLike) => Promise<void>): unknown }
+  | { addHook(hookType: "beforeConnect", callback: (config: SequelizeConnectionConfigLike) => Promise<void>): unknown }
+  | {
+      hooks: {
+        addListener(
+          hookName: "beforeConnect",
+          callback: (config: SequelizeConnectionConfigLike) => Promise<void>,
+        ): unknown;
+      };
+    };
