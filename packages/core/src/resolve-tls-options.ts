@@ -140,7 +140,7 @@ export function resolveTlsOptions(input: TlsDecisionInput): EntraTlsOptions | fa
   const fromOption = tls === undefined ? settings.sslmode !== undefined : true;
   const setting =
     tls?.setting ?? (fromOption ? "the sslmode option" : env.PGSSLMODE ? "the PGSSLMODE environment variable" : "");
-  const mode = String(tls?.sslmode ?? settings.sslmode ?? env.PGSSLMODE ?? "verify-full")
+  const mode = String(tls?.sslmode ?? settings.sslmode ?? (env.PGSSLMODE || undefined) ?? "verify-full")
     .trim()
     .toLowerCase();
   if (!sslModes.includes(mode))
