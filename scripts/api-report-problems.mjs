@@ -39,3 +39,20 @@ export function apiReportProblems(report) {
   }
   return { undocumented, warnings };
 }
+
+/**
+ * Whether an API report fails the package check, and why: any undocumented member or any analysis
+ * warning fails it, in every package (no exceptions list).
+ *
+ * @param {string} report the text of an API report
+ * @returns {string | undefined} the failure message, or `undefined` when the report passes
+ */
+export function apiReportFailure(report) {
+  const { undocumented, warnings } = apiReportProblems(report);
+  if (undocumented.length + warnings.length === 0) return undefined;
+  return (
+    `API report: ${undocumented.length} member(s) without a TSDoc summary` +
+    (undocumented.length > 0 ? `:\n  ${undocumented.join("\n  ")}` : "") +
+    (warnings.length > 0 ? `\nAPI report: analysis warnings:\n  ${warnings.join("\n  ")}` : "")
+  );
+}

@@ -15,24 +15,12 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { apiReportProblems } from "./api-report-problems.mjs";
+import { apiReportFailure } from "./api-report-problems.mjs";
 import { packageManifestProblems } from "./package-manifest-problems.mjs";
 
 const scripts = new URL(".", import.meta.url).pathname;
 const root = resolve(scripts, "..");
 
-// Packages whose API report may still list undocumented members or analysis warnings: issue 16 is
-// reshaping their public API, and documents it when it lands. For these the check reports and
-// passes; the lead empties this list after issue 16 merges, and then every package must have none.
-const API_DOCS_PENDING_ISSUE_16 = new Set([
-  "@azure/postgresql-auth-core",
-  "@azure/postgresql-auth-pg",
-  "@azure/postgresql-auth-sequelize",
-  "@azure/postgresql-auth-postgres",
-  "@azure/postgresql-auth-mikro-orm",
-  "@azure/postgresql-auth-slonik",
-  "@azure/postgresql-auth-knex",
-]);
 const profileAt = process.argv.indexOf("--attw-profile");
 const attwProfile = profileAt === -1 ? [] : ["--profile", process.argv[profileAt + 1]];
 
@@ -92,22 +80,12 @@ console.log(`${maps} published .js files ship a source map with their sources`);
 step("api-extractor", ["run"]);
 const reportFolder = resolve("review");
 const reports = readdirSync(reportFolder).filter((file) => file.endsWith(".api.md"));
-const { undocumented, warnings } = apiReportProblems(
-  reports.map((file) => readFileSync(join(reportFolder, file), "utf8")).join("\n"),
-);
-if (undocumented.length + warnings.length > 0) {
-  const text =
-    `API report: ${undocumented.length} member(s) without a TSDoc summary` +
-    (undocumented.length > 0 ? `:\n  ${undocumented.join("\n  ")}` : "") +
-    (warnings.length > 0 ? `\nAPI report: analysis warnings:\n  ${warnings.join("\n  ")}` : "");
-  if (!API_DOCS_PENDING_ISSUE_16.has(packed.name)) {
-    console.error(text);
-    process.exit(1);
-  }
-  console.log(`${text}\n(reported only: ${packed.name} is in API_DOCS_PENDING_ISSUE_16 in scripts/check-package.mjs)`);
-} else {
-  console.log("API report: every exported member has a TSDoc summary");
+const failure = apiReportFailure(reports.map((file) => readFileSync(join(reportFolder, file), "utf8")).join("\n"));
+if (failure !== undefined) {
+  console.error(failure);
+  process.exit(1);
 }
+console.log("API report: every exported member has a TSDoc summary, no analysis warning");
 step("publint", ["run", tarball, "--strict"]);
 step("attw", [tarball, "--quiet", ...attwProfile]);
 console.log(`checked ${packed.name} as packed: ${tarball}`);

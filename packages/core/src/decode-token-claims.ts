@@ -28,6 +28,7 @@ export interface EntraTokenClaims {
   tid?: string;
   /** Expiry, seconds since the epoch. */
   exp?: number;
+  /** Any other claim in the token, unchecked. */
   [claim: string]: unknown;
 }
 

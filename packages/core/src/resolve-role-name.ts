@@ -57,7 +57,9 @@ export interface RoleNameOptions {
  * ```
  */
 export interface ResolvedRoleName {
+  /** The PostgreSQL role name to log in as. */
   roleName: string;
+  /** Where the role name came from (a token claim or the caller's explicit user). */
   source: RoleNameSource;
 }
 

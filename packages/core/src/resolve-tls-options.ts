@@ -64,6 +64,7 @@ export interface EntraTlsOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Host name check; `verify-ca` replaces it by one that accepts any name (the chain is still checked). */
   checkServerIdentity?: (hostname: string, cert: unknown) => Error | undefined;
+  /** Any other `tls.connect` option, passed through unchanged. */
   [option: string]: unknown;
 }
 
@@ -139,7 +140,7 @@ export function resolveTlsOptions(input: TlsDecisionInput): EntraTlsOptions | fa
   const fromOption = tls === undefined ? settings.sslmode !== undefined : true;
   const setting =
     tls?.setting ?? (fromOption ? "the sslmode option" : env.PGSSLMODE ? "the PGSSLMODE environment variable" : "");
-  const mode = String(tls?.sslmode ?? settings.sslmode ?? env.PGSSLMODE ?? "verify-full")
+  const mode = String(tls?.sslmode ?? settings.sslmode ?? (env.PGSSLMODE || undefined) ?? "verify-full")
     .trim()
     .toLowerCase();
   if (!sslModes.includes(mode))

@@ -143,6 +143,11 @@ describe("createEntraLogin: the one TLS rule", () => {
     expect(failure(() => login.prepare({ host: azure, tls: { sslmode: "disable" } })).code).toBe("INSECURE_CONNECTION");
   });
 
+  it("an empty PGSSLMODE means unset (as in libpq): verified TLS, no INVALID_OPTION", () => {
+    const { login } = loginWith({ env: { PGSSLMODE: "" } });
+    expect(login.prepare({ host: azure }).ssl).toEqual({ rejectUnauthorized: true });
+  });
+
   it("verify-ca checks the chain but not the host name (unless sslrootcert is system)", () => {
     const { login } = loginWith({ sslmode: "verify-ca" });
     const ssl = login.prepare({ host: azure }).ssl as { checkServerIdentity: () => unknown };

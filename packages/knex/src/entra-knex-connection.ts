@@ -16,12 +16,17 @@ import {
  * ```
  */
 export interface KnexPgConnectionLike {
+  /** Server host name; defaults to `PGHOST`. */
   host?: string;
+  /** Server port. */
   port?: number;
+  /** Database to connect to. */
   database?: string;
   /** A role name you configure yourself (e.g. a group's role): kept, unless the `username` setting is given. */
   user?: string;
+  /** pg's TLS setting; defaults to verified TLS (following `PGSSLMODE`/`PGSSLROOTCERT`). */
   ssl?: boolean | object;
+  /** Any other pg connection setting, passed through unchanged. */
   [setting: string]: unknown;
 }
 
@@ -36,10 +41,15 @@ export interface KnexPgConnectionLike {
  * ```
  */
 export interface EntraKnexConnection extends KnexPgConnectionLike {
+  /** The server host name resolved for this connection. */
   host: string;
+  /** The role name to log in as (your `username` setting, else read from the token). */
   user: string;
+  /** A fresh access token from the shared cache. */
   password: string;
+  /** The TLS options pg applies (verified TLS unless you configured otherwise). */
   ssl: EntraTlsOptions | boolean | object;
+  /** Tells Knex when the token is about to expire so it builds a new connection object. */
   expirationChecker: () => boolean;
 }
 

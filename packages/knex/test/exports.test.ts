@@ -1,5 +1,9 @@
 import { fileURLToPath } from "node:url";
-import { loadPackageExports } from "@azure-postgresql-auth/test-support/package-checks";
+import {
+  adapterCoreReexports,
+  apiReportReexports,
+  loadPackageExports,
+} from "@azure-postgresql-auth/test-support/package-checks";
 import { describe, expect, it } from "vitest";
 
 describe("@azure/postgresql-auth-knex exports", () => {
@@ -11,5 +15,9 @@ describe("@azure/postgresql-auth-knex exports", () => {
     const expected = ["EntraAuthError", "entraKnexConnection"];
     expect(esm).toEqual(expected);
     expect(cjs).toEqual(expected);
+  });
+
+  it("re-exports exactly the shared list from core (types included, read from the API report)", () => {
+    expect(apiReportReexports(fileURLToPath(new URL("..", import.meta.url)))).toEqual([...adapterCoreReexports]);
   });
 });

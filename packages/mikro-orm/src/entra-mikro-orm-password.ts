@@ -16,7 +16,9 @@ import {
  * ```
  */
 export interface EntraDynamicPassword {
+  /** A fresh access token from the shared cache. */
   password: string;
+  /** Returns `true` once the token is about to expire, so MikroORM asks for a new one. */
   expirationChecker: () => boolean;
 }
 

@@ -31,9 +31,13 @@ export interface EntraMikroOrmSettings extends Omit<EntraLoginOptions, "env" | "
  * ```
  */
 export interface EntraMikroOrmOptions {
+  /** The server host name (your `host` setting, else `PGHOST`). */
   host: string;
+  /** The role name to log in as (your `username` setting, else read from a token). */
   user: string;
+  /** MikroORM's dynamic password: a token from the shared cache with its expiry check. */
   password: () => Promise<EntraDynamicPassword>;
+  /** The TLS setting pg applies: verified TLS, or `false` where `PGSSLMODE` disables TLS. */
   driverOptions: { connection: { ssl: EntraTlsOptions | false } };
 }
 

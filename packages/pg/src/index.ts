@@ -5,7 +5,13 @@
  */
 
 // Every core type (options, events, TLS, errors), for naming them without installing the core.
-export type * from "@azure/postgresql-auth-core";
+export type {
+  EntraAuthErrorCode,
+  EntraTlsOptions,
+  EntraTokenCacheOptions,
+  EntraTokenEvent,
+  SslMode,
+} from "@azure/postgresql-auth-core";
 export { EntraAuthError } from "@azure/postgresql-auth-core";
 export {
   type EntraPasswordFunction,

@@ -9,9 +9,13 @@
  * ```
  */
 export interface PgConnectionParametersLike {
+  /** Server host name pg will connect to. */
   host?: string | null;
+  /** Role name pg will log in as. */
   user?: string | null;
+  /** Database pg will connect to. */
   database?: string | null;
+  /** Server port pg will connect to. */
   port?: number | string | null;
   /** What pg will use for TLS: `false` means no TLS (from `ssl`, `sslmode` in the connection string, or `PGSSLMODE`). */
   ssl?: unknown;

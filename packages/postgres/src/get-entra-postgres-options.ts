@@ -33,6 +33,7 @@ export interface EntraPostgresSettings extends Omit<EntraLoginOptions, "env"> {}
 export interface EntraPostgresOptions {
   /** The host setting (an array joined with commas, postgres.js's multi-host form). */
   host: string;
+  /** The role name postgres.js logs in as (from the token or your explicit `username`). */
   username: string;
   /**
    * postgres.js calls it for every authentication (reconnects included); tokens come from the

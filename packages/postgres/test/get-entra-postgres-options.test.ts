@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AccessToken } from "@azure/postgresql-auth-core";
 import { alice, fakeCredential, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AccessToken } from "../src/index.js";
 import { getEntraPostgresOptions } from "../src/index.js";
 
 const host = "myserver.postgres.database.azure.com";

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { apiReportProblems } from "../../../scripts/api-report-problems.mjs";
+import { apiReportFailure, apiReportProblems } from "../../../scripts/api-report-problems.mjs";
 import { packageManifestProblems } from "../../../scripts/package-manifest-problems.mjs";
 
 const read = (path: string) => readFileSync(fileURLToPath(new URL(`../../../${path}`, import.meta.url)), "utf8");
@@ -107,6 +107,33 @@ describe("apiReportProblems", () => {
       undocumented: [],
       warnings: [],
     });
+  });
+});
+
+describe("apiReportFailure", () => {
+  it("fails a report with an undocumented member, naming it", () => {
+    const failure = apiReportFailure(
+      "// @public\nexport interface Options {\n    // (undocumented)\n    host: string;\n}\n",
+    );
+    expect(failure).toContain("1 member(s) without a TSDoc summary");
+    expect(failure).toContain("Options.host");
+  });
+
+  it("fails a report with only an analysis warning", () => {
+    const failure = apiReportFailure(
+      '// Warning: (ae-forgotten-export) The symbol "Hidden" needs to be exported by the entry point index.d.ts\n// @public\nexport function hidden(): Hidden;\n',
+    );
+    expect(failure).toContain("ae-forgotten-export");
+  });
+
+  it("passes a clean report", () => {
+    expect(apiReportFailure("// @public\nexport function start(): void;\n")).toBeUndefined();
+  });
+
+  it("has no exceptions list: check-package.mjs fails every package on a failure", () => {
+    const script = read("scripts/check-package.mjs");
+    expect(script).not.toMatch(/API_DOCS_PENDING/);
+    expect(script).toMatch(/apiReportFailure\(/);
   });
 });
 

@@ -9,19 +9,21 @@
  * ```
  */
 export interface SequelizeConnectionConfigLike {
+  /** Server host name; the hook fills it from `PGHOST` when unset. */
   host?: string | null;
+  /** Role name (Sequelize's name); the hook sets it from the token unless you set it. */
   username?: string | null;
+  /** Role name (pg's name); kept in step with `username`. */
   user?: string | null;
+  /** The hook sets it to a fresh access token before every connection. */
   password?: unknown;
+  /** Server port. */
   port?: number | string | null;
   /** Sequelize v7: pg's TLS setting. */
   ssl?: unknown;
   /** Sequelize v6: pg's TLS setting is `dialectOptions.ssl`. */
   dialectOptions?: { ssl?: unknown; [option: string]: unknown } | null;
 }
-
-/** A `beforeConnect` listener. */
-type BeforeConnectListener = (config: SequelizeConnectionConfigLike) => Promise<void>;
 
 /**
  * Anything with a Sequelize hook API that {@link configureEntraAuthentication} can attach to: a
@@ -37,6 +39,13 @@ type BeforeConnectListener = (config: SequelizeConnectionConfigLike) => Promise<
  * ```
  */
 export type SequelizeBeforeConnectHook =
-  | { beforeConnect(callback: BeforeConnectListener): unknown }
-  | { addHook(hookType: "beforeConnect", callback: BeforeConnectListener): unknown }
-  | { hooks: { addListener(hookName: "beforeConnect", callback: BeforeConnectListener): unknown } };
+  | { beforeConnect(callback: (config: SequelizeConnectionConfigLike) => Promise<void>): unknown }
+  | { addHook(hookType: "beforeConnect", callback: (config: SequelizeConnectionConfigLike) => Promise<void>): unknown }
+  | {
+      hooks: {
+        addListener(
+          hookName: "beforeConnect",
+          callback: (config: SequelizeConnectionConfigLike) => Promise<void>,
+        ): unknown;
+      };
+    };

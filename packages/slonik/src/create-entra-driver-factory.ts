@@ -16,7 +16,9 @@ import {
  * ```
  */
 export interface SlonikDriverConfigurationLike {
+  /** The connection URI Slonik was given. */
   readonly connectionUri: string;
+  /** The TLS options Slonik passes to its driver, if any. */
   readonly ssl?: object | undefined;
 }
 

@@ -4,5 +4,6 @@
  *
  * @packageDocumentation
  */
+export { adapterCoreReexports, apiReportReexports } from "./adapter-core-reexports.js";
 export { expectNoDriverImport } from "./expect-no-driver-import.js";
 export { loadPackageExports } from "./load-package-exports.js";
