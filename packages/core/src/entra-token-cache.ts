@@ -6,6 +6,7 @@ import { type GetEntraTokenOptions, getEntraToken } from "./get-entra-token.js";
 import { logger } from "./logger.js";
 import { redactError } from "./redact-error.js";
 import { redactTokens } from "./redact-tokens.js";
+import { recordCacheHit, recordCredentialCall, type TokenCallReason } from "./token-telemetry.js";
 import { tracingClient } from "./tracing-client.js";
 import { transientFailures } from "./transient-failure.js";
 import { withExpiry } from "./with-expiry.js";
@@ -191,6 +192,7 @@ export class EntraTokenCache {
 
   #hit(entry: Entry, request: EntraTokenCacheRequest, token: AccessToken): Promise<AccessToken> {
     emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
+    recordCacheHit();
     return (entry.settled ??= Promise.resolve(token));
   }
 
@@ -316,13 +318,17 @@ export class EntraTokenCache {
           updated.tracingOptions,
         ).then(
           (result) => {
+            const durationMs = Date.now() - startedAt;
             span.setAttribute("azure.postgresql_auth.outcome", "success");
-            span.setAttribute("azure.postgresql_auth.duration_ms", Date.now() - startedAt);
+            span.setAttribute("azure.postgresql_auth.duration_ms", durationMs);
+            recordCredentialCall(reason, "success", durationMs);
             return result;
           },
           (error: unknown) => {
+            const durationMs = Date.now() - startedAt;
             span.setAttribute("azure.postgresql_auth.outcome", "failure");
-            span.setAttribute("azure.postgresql_auth.duration_ms", Date.now() - startedAt);
+            span.setAttribute("azure.postgresql_auth.duration_ms", durationMs);
+            recordCredentialCall(reason, "failure", durationMs);
             span.setAttribute("error.type", errorType(error));
             throw error;
           },
@@ -418,10 +424,7 @@ async function callWithTransientRetries(
 }
 
 /** Why a credential call starts: no token yet, a retry after a failure, or a refresh (ahead of time, or required). */
-function attemptReason(
-  entry: Entry,
-  request: EntraTokenCacheRequest,
-): "cold" | "retry" | "must-refresh" | "refresh-ahead" {
+function attemptReason(entry: Entry, request: EntraTokenCacheRequest): TokenCallReason {
   if (entry.failures > 0) return "retry";
   const token = entry.token;
   if (token === undefined || Date.now() >= token.expiresOnTimestamp) return "cold";
