@@ -191,7 +191,10 @@ export class EntraTokenCache {
   }
 
   #hit(entry: Entry, request: EntraTokenCacheRequest, token: AccessToken): Promise<AccessToken> {
-    emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
+    // The event object is only built for a listener: a cache hit allocates nothing otherwise.
+    if (request.onTokenEvent !== undefined) {
+      emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
+    }
     recordCacheHit();
     return (entry.settled ??= Promise.resolve(token));
   }

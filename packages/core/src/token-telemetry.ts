@@ -5,26 +5,26 @@ import { packageName, packageVersion } from "./package-version.js";
 export type TokenCallReason = "cold" | "refresh-ahead" | "must-refresh" | "retry";
 
 interface Instruments {
-  provider: MeterProvider;
   requests: Counter;
   cacheHits: Counter;
   refreshFailures: Counter;
   duration: Histogram;
 }
 
+/** The meter provider the instruments below were created from (undefined: not yet created). */
+let instrumentsProvider: MeterProvider | undefined;
 let instruments: Instruments | undefined;
+/** The cache-hit counter, kept apart so the hit path reads one module variable. */
+let cacheHits: Counter | undefined;
 
 /**
  * The token cache's metric instruments, through `@opentelemetry/api` only: without a registered
- * OpenTelemetry SDK they are no-ops. Re-created when the global meter provider changes (an SDK
- * registered after this package was loaded).
+ * OpenTelemetry SDK they are no-ops. Created once per global meter provider: re-created only when
+ * it changes (an SDK registered after this package was loaded).
  */
-function current(): Instruments {
-  const provider = metrics.getMeterProvider();
-  if (instruments !== undefined && instruments.provider === provider) return instruments;
+function resolve(provider: MeterProvider): Instruments {
   const meter = provider.getMeter(packageName, packageVersion);
-  instruments = {
-    provider,
+  const created: Instruments = {
     requests: meter.createCounter("azure.postgresql_auth.token.requests", {
       description: "Credential calls made by the token cache",
     }),
@@ -39,12 +39,20 @@ function current(): Instruments {
       unit: "s",
     }),
   };
-  return instruments;
+  instrumentsProvider = provider;
+  instruments = created;
+  cacheHits = created.cacheHits;
+  return created;
 }
 
-/** Records a token request answered from the cache. */
+/**
+ * Records a token request answered from the cache. The hot path: one read of the global meter
+ * provider and an identity comparison; no allocation, no attributes.
+ */
 export function recordCacheHit(): void {
-  current().cacheHits.add(1);
+  const provider = metrics.getMeterProvider();
+  if (provider === instrumentsProvider && cacheHits !== undefined) cacheHits.add(1);
+  else resolve(provider).cacheHits.add(1);
 }
 
 /** Records a finished credential call: its outcome, why it was made and how long it took. */
@@ -53,8 +61,10 @@ export function recordCredentialCall(
   outcome: "success" | "failure",
   durationMs: number,
 ): void {
-  const meters = current();
-  meters.requests.add(1, { outcome, reason });
-  meters.duration.record(durationMs / 1000, { outcome, reason });
+  const provider = metrics.getMeterProvider();
+  const meters = provider === instrumentsProvider && instruments !== undefined ? instruments : resolve(provider);
+  const attributes = { outcome, reason };
+  meters.requests.add(1, attributes);
+  meters.duration.record(durationMs / 1000, attributes);
   if (outcome === "failure") meters.refreshFailures.add(1, { reason });
 }
