@@ -1,25 +1,11 @@
 import type { AccessToken } from "@azure/core-auth";
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
-import { type Attributes, type Meter, type MeterProvider, metrics } from "@opentelemetry/api";
+import { metrics } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
+import { recordingMeterProvider } from "./recording-telemetry.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
-
-/** A meter provider that records every measurement (no SDK: the API's own interfaces). */
-function recordingMeterProvider() {
-  const measurements: Array<{ name: string; value: number; attributes: Attributes | undefined }> = [];
-  const instrument = (name: string) => {
-    const record = (value: number, attributes?: Attributes) => measurements.push({ name, value, attributes });
-    return { add: record, record };
-  };
-  const meter = {
-    createCounter: instrument,
-    createHistogram: instrument,
-  } as unknown as Meter;
-  const provider: MeterProvider = { getMeter: () => meter };
-  return { provider, measurements };
-}
 
 afterEach(() => metrics.disable());
 

@@ -1,58 +1,10 @@
-import { type Instrumenter, type TracingContext, type TracingSpan, useInstrumenter } from "@azure/core-tracing";
+import { useInstrumenter } from "@azure/core-tracing";
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
+import { recordingInstrumenter } from "./recording-telemetry.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];
-
-interface RecordedSpan {
-  name: string;
-  attributes: Record<string, unknown>;
-  status?: string;
-  ended: boolean;
-}
-
-/** A tracing context backed by a map. */
-function mapContext(values: Map<symbol, unknown>): TracingContext {
-  return {
-    getValue: (key) => values.get(key),
-    setValue: (key, value) => mapContext(new Map(values).set(key, value)),
-    deleteValue: (key) => {
-      const copy = new Map(values);
-      copy.delete(key);
-      return mapContext(copy);
-    },
-  };
-}
-
-/** An Azure core-tracing instrumenter that records its spans (what the OpenTelemetry instrumentation receives). */
-function recordingInstrumenter() {
-  const spans: RecordedSpan[] = [];
-  const instrumenter: Instrumenter = {
-    startSpan(name, options) {
-      const recorded: RecordedSpan = { name, attributes: { ...options.spanAttributes }, ended: false };
-      spans.push(recorded);
-      const span: TracingSpan = {
-        setAttribute: (key, value) => {
-          recorded.attributes[key] = value;
-        },
-        setStatus: (status) => {
-          recorded.status = status.status;
-        },
-        end: () => {
-          recorded.ended = true;
-        },
-        recordException: () => undefined,
-        isRecording: () => true,
-      };
-      return { span, tracingContext: mapContext(new Map()) };
-    },
-    withContext: (_context, callback, ...args) => callback(...args),
-    parseTraceparentHeader: () => undefined,
-    createRequestHeaders: () => ({}),
-  };
-  return { instrumenter, spans };
-}
 
 describe("token cache spans", () => {
   it("one span per credential call (not per cache hit), with its attributes, and the context passed to the credential", async () => {
