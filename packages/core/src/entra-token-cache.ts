@@ -6,7 +6,7 @@ import { type GetEntraTokenOptions, getEntraToken } from "./get-entra-token.js";
 import { logger } from "./logger.js";
 import { redactError } from "./redact-error.js";
 import { redactTokens } from "./redact-tokens.js";
-import { recordCacheHit, recordCredentialCall, type TokenCallReason } from "./token-telemetry.js";
+import { observeTokenExpiry, recordCacheHit, recordCredentialCall, type TokenCallReason } from "./token-telemetry.js";
 import { tracingClient } from "./tracing-client.js";
 import { transientFailures } from "./transient-failure.js";
 import { withExpiry } from "./with-expiry.js";
@@ -239,6 +239,7 @@ export class EntraTokenCache {
       if (byKey.size >= maxEntriesPerCredential) byKey.delete(byKey.keys().next().value as string);
       entry = newEntry();
       byKey.set(key, entry);
+      observeTokenExpiry(entry, request.scopes.join(" "));
     }
     return entry;
   }

@@ -1,4 +1,12 @@
-import { type Counter, type Histogram, type MeterProvider, metrics } from "@opentelemetry/api";
+import type { AccessToken } from "@azure/core-auth";
+import {
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type MeterProvider,
+  metrics,
+  type ObservableResult,
+} from "@opentelemetry/api";
 import { packageName, packageVersion } from "./package-version.js";
 
 /** Why the token cache called the credential. */
@@ -9,6 +17,47 @@ interface Instruments {
   cacheHits: Counter;
   refreshFailures: Counter;
   duration: Histogram;
+}
+
+/** What the expiry gauge reads of a cache entry: its current token, if any. */
+export interface TokenExpiryHolder {
+  readonly token: AccessToken | undefined;
+}
+
+interface ObservedEntry {
+  readonly ref: WeakRef<TokenExpiryHolder>;
+  readonly attributes: Attributes;
+}
+
+/**
+ * The cache entries the `time_to_expiry` gauge reports, held weakly: an entry the cache drops (or
+ * whose credential is collected) is collected too, and then removed from this set.
+ */
+const observed = new Set<ObservedEntry>();
+const forget = new FinalizationRegistry<ObservedEntry>((record) => observed.delete(record));
+
+/**
+ * Adds a cache entry to the `azure.postgresql_auth.token.time_to_expiry` gauge (once, when the
+ * entry is created: not on the hit path). Its token is never read, only its expiry.
+ */
+export function observeTokenExpiry(entry: TokenExpiryHolder, scope: string): void {
+  const record: ObservedEntry = { ref: new WeakRef(entry), attributes: { scope } };
+  observed.add(record);
+  forget.register(entry, record);
+}
+
+/** The gauge's callback: seconds until each cached token's expiry (entries without a token are skipped). */
+function observeExpiries(result: ObservableResult): void {
+  const now = Date.now();
+  for (const record of observed) {
+    const entry = record.ref.deref();
+    if (entry === undefined) {
+      observed.delete(record);
+      continue;
+    }
+    const token = entry.token;
+    if (token !== undefined) result.observe((token.expiresOnTimestamp - now) / 1000, record.attributes);
+  }
 }
 
 /** The meter provider the instruments below were created from (undefined: not yet created). */
@@ -39,6 +88,12 @@ function resolve(provider: MeterProvider): Instruments {
       unit: "s",
     }),
   };
+  meter
+    .createObservableGauge("azure.postgresql_auth.token.time_to_expiry", {
+      description: "Seconds until the cached token's expiry",
+      unit: "s",
+    })
+    .addCallback(observeExpiries);
   instrumentsProvider = provider;
   instruments = created;
   cacheHits = created.cacheHits;

@@ -1,6 +1,6 @@
 // Recording stand-ins for an OpenTelemetry SDK, through the APIs core uses (no SDK): shared by the telemetry tests.
 import type { Instrumenter, TracingContext, TracingSpan } from "@azure/core-tracing";
-import type { Attributes, Meter, MeterProvider } from "@opentelemetry/api";
+import type { Attributes, Meter, MeterProvider, ObservableResult } from "@opentelemetry/api";
 
 export interface RecordedSpan {
   name: string;
@@ -54,14 +54,31 @@ export function recordingInstrumenter() {
 /** A meter provider that records every measurement (no SDK: the API's own interfaces). */
 export function recordingMeterProvider() {
   const measurements: Array<{ name: string; value: number; attributes: Attributes | undefined }> = [];
+  const gauges: Array<{ name: string; callbacks: Array<(result: ObservableResult) => void> }> = [];
   const instrument = (name: string) => {
     const record = (value: number, attributes?: Attributes) => measurements.push({ name, value, attributes });
     return { add: record, record };
   };
+  const observable = (name: string) => {
+    const gauge = { name, callbacks: [] as Array<(result: ObservableResult) => void> };
+    gauges.push(gauge);
+    return {
+      addCallback: (callback: (result: ObservableResult) => void) => gauge.callbacks.push(callback),
+      removeCallback: () => undefined,
+    };
+  };
   const meter = {
     createCounter: instrument,
     createHistogram: instrument,
+    createObservableGauge: observable,
   } as unknown as Meter;
   const provider: MeterProvider = { getMeter: () => meter };
-  return { provider, measurements };
+  /** Runs the callbacks of the observable gauge `name`, as an SDK's collection would, and returns what they observed. */
+  const collect = (name: string) => {
+    const observations: Array<{ value: number; attributes: Attributes | undefined }> = [];
+    const result: ObservableResult = { observe: (value, attributes) => observations.push({ value, attributes }) };
+    for (const gauge of gauges.filter((g) => g.name === name)) for (const callback of gauge.callbacks) callback(result);
+    return observations;
+  };
+  return { provider, measurements, collect };
 }
