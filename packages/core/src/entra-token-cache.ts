@@ -1,10 +1,13 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import { type AzureCloud, azurePostgresqlClouds } from "./azure-clouds.js";
 import { EntraAuthError } from "./entra-auth-error.js";
 import type { EntraTokenCacheOptions, EntraTokenEvent } from "./entra-token-cache-options.js";
-import { getEntraToken } from "./get-entra-token.js";
+import { type GetEntraTokenOptions, getEntraToken } from "./get-entra-token.js";
 import { logger } from "./logger.js";
 import { redactError } from "./redact-error.js";
 import { redactTokens } from "./redact-tokens.js";
+import { observeTokenExpiry, recordCacheHit, recordCredentialCall, type TokenCallReason } from "./token-telemetry.js";
+import { tracingClient } from "./tracing-client.js";
 import { transientFailures } from "./transient-failure.js";
 import { withExpiry } from "./with-expiry.js";
 
@@ -69,6 +72,8 @@ const budget = { callerWaitMs: 3_000, retryDelayMs: 1_000 };
 const keepValidMarginMs = 1_000;
 /** The learned clock skew moves a token's expiry earlier by at most this share of its remaining lifetime. */
 const maxSkewShare = 0.75;
+/** The options a credential call's span starts from (no parent: the span is a root or nests in the active context). */
+const noTracingOptions: { tracingOptions?: GetEntraTokenOptions["tracingOptions"] } = {};
 /** onTokenEvent callbacks that threw once (warned about once each). */
 const throwingCallbacks = new WeakSet<object>();
 
@@ -186,7 +191,11 @@ export class EntraTokenCache {
   }
 
   #hit(entry: Entry, request: EntraTokenCacheRequest, token: AccessToken): Promise<AccessToken> {
-    emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
+    // The event object is only built for a listener: a cache hit allocates nothing otherwise.
+    if (request.onTokenEvent !== undefined) {
+      emit(request, { type: "cacheHit", scopes: request.scopes, expiresOnTimestamp: token.expiresOnTimestamp });
+    }
+    recordCacheHit();
     return (entry.settled ??= Promise.resolve(token));
   }
 
@@ -230,6 +239,7 @@ export class EntraTokenCache {
       if (byKey.size >= maxEntriesPerCredential) byKey.delete(byKey.keys().next().value as string);
       entry = newEntry();
       byKey.set(key, entry);
+      observeTokenExpiry(entry, request.scopes.join(" "));
     }
     return entry;
   }
@@ -295,7 +305,41 @@ export class EntraTokenCache {
     entry.attemptError = undefined;
     entry.attemptStartedAt = startedAt;
     const retryDeadline = startedAt + retryBudget(entry, timeoutMs);
-    const call = callWithTransientRetries(entry, credential, request, controller.signal, retryDeadline);
+    const reason = attemptReason(entry, request);
+    const call = tracingClient.withSpan(
+      "EntraTokenCache.getToken",
+      noTracingOptions,
+      (updated, span) => {
+        span.setAttribute("azure.postgresql_auth.scope", scopes.join(" "));
+        span.setAttribute("azure.postgresql_auth.cloud", cloudOfScopes(scopes) ?? "unknown");
+        span.setAttribute("azure.postgresql_auth.reason", reason);
+        return callWithTransientRetries(
+          entry,
+          credential,
+          request,
+          controller.signal,
+          retryDeadline,
+          updated.tracingOptions,
+        ).then(
+          (result) => {
+            const durationMs = Date.now() - startedAt;
+            span.setAttribute("azure.postgresql_auth.outcome", "success");
+            span.setAttribute("azure.postgresql_auth.duration_ms", durationMs);
+            recordCredentialCall(reason, "success", durationMs);
+            return result;
+          },
+          (error: unknown) => {
+            const durationMs = Date.now() - startedAt;
+            span.setAttribute("azure.postgresql_auth.outcome", "failure");
+            span.setAttribute("azure.postgresql_auth.duration_ms", durationMs);
+            recordCredentialCall(reason, "failure", durationMs);
+            span.setAttribute("error.type", errorType(error));
+            throw error;
+          },
+        );
+      },
+      { spanKind: "client" },
+    );
     const attempt = Promise.race([call, timeout]).then(
       ({ token, callMs }) => {
         const stored = withSkew(token, entry.skewMs);
@@ -354,6 +398,7 @@ async function callWithTransientRetries(
   request: EntraTokenCacheRequest,
   signal: AbortSignal,
   deadline: number,
+  tracingOptions?: GetEntraTokenOptions["tracingOptions"],
 ): Promise<{ token: AccessToken; callMs: number }> {
   const scopeText = request.scopes.join(" ");
   for (let retry = 0; ; retry++) {
@@ -362,6 +407,7 @@ async function callWithTransientRetries(
       const token = await getEntraToken(credential, [...request.scopes], {
         ...(request.tenantId !== undefined && { tenantId: request.tenantId }),
         abortSignal: signal,
+        ...(tracingOptions !== undefined && { tracingOptions }),
       });
       return { token, callMs: Date.now() - callStart };
     } catch (error) {
@@ -379,6 +425,28 @@ async function callWithTransientRetries(
       if (signal.aborted) throw error;
     }
   }
+}
+
+/** Why a credential call starts: no token yet, a retry after a failure, or a refresh (ahead of time, or required). */
+function attemptReason(entry: Entry, request: EntraTokenCacheRequest): TokenCallReason {
+  if (entry.failures > 0) return "retry";
+  const token = entry.token;
+  if (token === undefined || Date.now() >= token.expiresOnTimestamp) return "cold";
+  return Date.now() >= mustRefreshPoint(entry, request.cache || defaults) ? "must-refresh" : "refresh-ahead";
+}
+
+/** The cloud whose PostgreSQL scope `scopes` asks for, if any. */
+function cloudOfScopes(scopes: readonly string[]): AzureCloud | undefined {
+  for (const [cloud, info] of Object.entries(azurePostgresqlClouds)) {
+    if (scopes.includes(info.scope)) return cloud as AzureCloud;
+  }
+  return undefined;
+}
+
+/** A span's `error.type`: the {@link EntraAuthError} code, else the error's class name (never its message). */
+function errorType(error: unknown): string {
+  if (EntraAuthError.isInstance(error)) return error.code;
+  return error instanceof Error ? error.name : "unknown";
 }
 
 /** How long a caller without a usable token waits: the budget once the credential has answered, else `timeoutMs`. */

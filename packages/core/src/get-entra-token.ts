@@ -1,4 +1,4 @@
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { decodeTokenClaims } from "./decode-token-claims.js";
 import { EntraAuthError } from "./entra-auth-error.js";
 import { invalidOption } from "./invalid-option.js";
@@ -21,6 +21,8 @@ export interface GetEntraTokenOptions {
   tenantId?: string;
   /** Aborts the request. */
   abortSignal?: AbortSignal;
+  /** Tracing context passed to the credential, so that its own spans (`@azure/identity`) nest under the caller's. */
+  tracingOptions?: GetTokenOptions["tracingOptions"];
 }
 
 /**
@@ -49,9 +51,10 @@ export async function getEntraToken(
   const scopeText = scopes.join(" ");
   let accessToken: AccessToken | null;
   try {
-    const getTokenOptions: { tenantId?: string; abortSignal?: AbortSignal } = {};
+    const getTokenOptions: GetTokenOptions = {};
     if (options.tenantId !== undefined) getTokenOptions.tenantId = options.tenantId;
     if (options.abortSignal !== undefined) getTokenOptions.abortSignal = options.abortSignal;
+    if (options.tracingOptions !== undefined) getTokenOptions.tracingOptions = options.tracingOptions;
     accessToken = await credential.getToken(scopes, getTokenOptions);
   } catch (thrown) {
     // Not logged here: the caller (the token cache) logs each failure once, saying what happens next.

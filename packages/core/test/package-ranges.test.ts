@@ -10,7 +10,12 @@ const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.
 
 describe("package.json", () => {
   it("runtime dependencies are caret ranges, not exact pins", () => {
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(["@azure/core-auth", "@azure/logger"]);
+    expect(Object.keys(manifest.dependencies).sort()).toEqual([
+      "@azure/core-auth",
+      "@azure/core-tracing",
+      "@azure/logger",
+      "@opentelemetry/api",
+    ]);
     for (const [name, range] of Object.entries(manifest.dependencies)) expect(range, name).toMatch(/^\^1\.\d+\.\d+$/);
   });
 });
