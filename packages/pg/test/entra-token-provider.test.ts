@@ -46,9 +46,11 @@ describe("entraTokenProvider", () => {
       host: "db.postgres.database.usgovcloudapi.net",
     });
     await entraTokenProvider(credential, { scope: ["a/.default"], tenantId: "t" })();
+    // The tracing context of our span goes with each call, so that @azure/identity's spans nest under it.
+    const tracingOptions = { tracingContext: expect.anything() };
     expect(credential.calls).toEqual([
-      { scopes: ["api://custom/.default"], options: { abortSignal: expect.any(AbortSignal) } },
-      { scopes: ["a/.default"], options: { tenantId: "t", abortSignal: expect.any(AbortSignal) } },
+      { scopes: ["api://custom/.default"], options: { abortSignal: expect.any(AbortSignal), tracingOptions } },
+      { scopes: ["a/.default"], options: { tenantId: "t", abortSignal: expect.any(AbortSignal), tracingOptions } },
     ]);
   });
 
