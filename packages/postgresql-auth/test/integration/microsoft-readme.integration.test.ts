@@ -1,5 +1,7 @@
-// Microsoft's README samples run unmodified under `azure-postgresql-emulator run`, against this
-// package, through an unmodified DefaultAzureCredential and real TLS.
+// Microsoft's README samples (the files are the README's code, plus one query that prints the
+// role) under `azure-postgresql-emulator run`, against this package, through DefaultAzureCredential
+// and real TLS, with PGSSLMODE unset as on a machine that never set it: `run` sets PGSSLMODE, so
+// the sample is started through `env -u PGSSLMODE`, and the shell prints what the sample sees.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES } from "@azure/postgresql-auth-emulator";
@@ -13,17 +15,27 @@ function runSample(file: string) {
   const env = { ...process.env };
   for (const key of [...AZURE_CREDENTIAL_ENVIRONMENT_VARIABLES, "PGHOST", "PGPORT", "PGUSER", "PGDATABASE"])
     delete env[key];
-  return spawnSync(emulatorBin, ["run", "--", process.execPath, sample], {
-    cwd: packageDir,
-    env,
-    encoding: "utf8",
-    timeout: 150_000,
-  });
+  const showSslMode =
+    '{ env | grep -q "^PGSSLMODE=" && echo PGSSLMODE=set || echo "PGSSLMODE=<unset>"; } && exec "$0" "$1"';
+  return spawnSync(
+    emulatorBin,
+    ["run", "--", "env", "-u", "PGSSLMODE", "sh", "-c", showSslMode, process.execPath, sample],
+    {
+      cwd: packageDir,
+      env,
+      encoding: "utf8",
+      timeout: 150_000,
+    },
+  );
 }
 
-describe("Microsoft's README samples, unmodified, under azure-postgresql-emulator run", () => {
-  it.each(["pg-sample.mjs", "sequelize-sample.mjs"])("%s logs in as the managed identity", (file) => {
+describe("Microsoft's README samples under azure-postgresql-emulator run, PGSSLMODE unset", () => {
+  // pg: the sample sets ssl: { rejectUnauthorized: true } itself. Sequelize: the sample sets no TLS,
+  // and without PGSSLMODE pg would connect in plaintext; the hook gives it verified TLS instead.
+  // (The emulator's TLS front refuses a connection without TLS, with Azure's message.)
+  it.each(["pg-sample.mjs", "sequelize-sample.mjs"])("%s logs in as the managed identity over verified TLS", (file) => {
     const result = runSample(file);
+    expect(result.stdout).toContain("PGSSLMODE=<unset>");
     expect(result.stderr + result.stdout).not.toMatch(/eyJ[\w-]+\.eyJ/); // no token printed anywhere
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain("current_user=orders-api-identity");
