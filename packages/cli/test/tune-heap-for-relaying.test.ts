@@ -1,7 +1,7 @@
 // tuneHeapForRelaying changes V8's heap growth for the whole process, so each case runs in a child
 // process of its own (never in the test worker) and reads the factor V8 actually applies: with
 // --trace-gc-verbose, V8 prints "[HeapController] Limit: old size: … KB, new limit: … KB (<factor>)"
-// after each full collection. The heap is capped at 64 MiB so that V8's own factor stays at 2 or
+// after each full collection (Node 24: "[HeapController] factor <factor> based on …"). The heap is capped at 64 MiB so that V8's own factor stays at 2 or
 // below, and 4.0 can only come from the proxy's 300%.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -25,7 +25,11 @@ function growthFactorAfter(script: string, nodeFlags: string[] = []): number {
     ],
     { encoding: "utf8" },
   );
-  const factors = [...output.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)$/gm)].map((m) => Number(m[1]));
+  // Node 20 and 22 print the applied factor at the end of the Limit line; Node 24's V8 prints it on
+  // the "factor … based on" line before it (its Limit line has none). The last one printed is it.
+  const factors = [...output.matchAll(/\[HeapController\] (?:Limit: .*\(([\d.]+)\)$|factor ([\d.]+) based on)/gm)].map(
+    (m) => Number(m[1] ?? m[2]),
+  );
   if (factors.length === 0)
     throw new Error(`V8 printed no heap limit (has --trace-gc-verbose's format changed?):\n${output}`);
   return factors.at(-1)!;
