@@ -10,7 +10,7 @@ import { assertRoleNameOptions, type RoleNameSource, resolveRoleName } from "./r
 import {
   type EntraConnectionTls,
   type EntraTlsOptions,
-  type EntraTlsSettings,
+  type EntraLoginTlsOptions,
   readCaFile,
   resolveTlsOptions,
   sslModes,
@@ -27,7 +27,7 @@ import {
  * const options: EntraLoginOptions = { host: "myserver.postgres.database.azure.com", fallbackUsername: "orders-api" };
  * ```
  */
-export interface EntraLoginOptions extends Omit<GetEntraTokenPasswordOptions, "host">, EntraTlsSettings {
+export interface EntraLoginOptions extends Omit<GetEntraTokenPasswordOptions, "host">, EntraLoginTlsOptions {
   /**
    * The server host, or several (postgres.js's `"a,b"` form or an array). A connection's own host
    * wins for the TLS rule; this one also selects the cloud's scope (useful when connecting through
@@ -208,7 +208,7 @@ export function createEntraLogin(
   assertRoleNameOptions(options);
   const { host: hostOption, username, fallbackUsername, env: envOption, ...rest } = options;
   const { sslmode, sslrootcert, allowInsecureLoopback, allowUnverifiedTls, ...tokenOptions } = rest;
-  const tlsSettings: EntraTlsSettings = { sslmode, sslrootcert, allowInsecureLoopback, allowUnverifiedTls };
+  const tlsSettings: EntraLoginTlsOptions = { sslmode, sslrootcert, allowInsecureLoopback, allowUnverifiedTls };
   assertLoginOptions(hostOption, envOption, tlsSettings);
   const configuredHosts = hostOption === undefined ? undefined : splitHosts(hostOption);
   const source: EntraTokenSource = createEntraTokenSource(credential, {
@@ -320,7 +320,7 @@ function splitHosts(host: string | readonly string[]): string[] {
   );
 }
 
-function assertLoginOptions(host: unknown, env: unknown, tls: EntraTlsSettings): void {
+function assertLoginOptions(host: unknown, env: unknown, tls: EntraLoginTlsOptions): void {
   const hostOk =
     host === undefined ||
     (typeof host === "string" && host.trim() !== "") ||

@@ -22,11 +22,11 @@ export type SslMode = "disable" | "allow" | "prefer" | "require" | "verify-ca" |
  *
  * @example
  * ```ts
- * import type { EntraTlsSettings } from "@azure/postgresql-auth-core";
- * const tls: EntraTlsSettings = { sslmode: "verify-full", sslrootcert: "/etc/ssl/azure-ca.pem" };
+ * import type { EntraLoginTlsOptions } from "@azure/postgresql-auth-core";
+ * const tls: EntraLoginTlsOptions = { sslmode: "verify-full", sslrootcert: "/etc/ssl/azure-ca.pem" };
  * ```
  */
-export interface EntraTlsSettings {
+export interface EntraLoginTlsOptions {
   /** libpq's sslmode, for a connection without a TLS setting of its own. Default: `PGSSLMODE`, else `verify-full`. */
   sslmode?: SslMode;
   /** A PEM file with the CA(s) to trust, or `system`. Default: `PGSSLROOTCERT`, else Node's trusted CAs. */
@@ -117,7 +117,7 @@ export interface TlsDecisionInput {
   hosts: readonly string[];
   /** `host:port` or the socket, for messages. */
   where: string;
-  settings: EntraTlsSettings;
+  settings: EntraLoginTlsOptions;
   env: Env;
   caller: string;
   /** Reads a CA file once per path (the login keeps them). */

@@ -54,16 +54,16 @@ export interface EntraKnexConnection extends KnexPgConnectionLike {
 }
 
 /**
- * Settings of {@link entraKnexConnection}: your pg connection settings (`connection`), role name
+ * Options of {@link entraKnexConnection}: your pg connection settings (`connection`), role name
  * rules, TLS, and the token options shared by every adapter.
  *
  * @example
  * ```ts
- * import type { EntraKnexConnectionSettings } from "@azure/postgresql-auth-knex";
- * const settings: EntraKnexConnectionSettings = { connection: { host: "myserver.postgres.database.azure.com", database: "appdb" } };
+ * import type { EntraKnexOptions } from "@azure/postgresql-auth-knex";
+ * const settings: EntraKnexOptions = { connection: { host: "myserver.postgres.database.azure.com", database: "appdb" } };
  * ```
  */
-export interface EntraKnexConnectionSettings extends Omit<EntraLoginOptions, "env" | "host"> {
+export interface EntraKnexOptions extends Omit<EntraLoginOptions, "env" | "host"> {
   /** pg connection settings for every connection. `host` defaults to `PGHOST`; `ssl` to verified TLS. */
   connection?: KnexPgConnectionLike;
 }
@@ -91,7 +91,7 @@ export interface EntraKnexConnectionSettings extends Omit<EntraLoginOptions, "en
  */
 export function entraKnexConnection(
   credential: TokenCredential,
-  settings: EntraKnexConnectionSettings = {},
+  settings: EntraKnexOptions = {},
 ): () => Promise<EntraKnexConnection> {
   const { connection = {}, ...options } = settings;
   const login = createEntraLogin(credential, options, "entraKnexConnection");

@@ -15,7 +15,7 @@ export type {
 export { EntraAuthError } from "@azure/postgresql-auth-core";
 export {
   type EntraKnexConnection,
-  type EntraKnexConnectionSettings,
+  type EntraKnexOptions,
   entraKnexConnection,
   type KnexPgConnectionLike,
 } from "./entra-knex-connection.js";

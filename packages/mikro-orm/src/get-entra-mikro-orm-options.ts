@@ -7,16 +7,16 @@ import {
 import { dynamicPassword, type EntraDynamicPassword } from "./entra-mikro-orm-password.js";
 
 /**
- * Settings of {@link getEntraMikroOrmOptions}: host, role name rules, TLS and the token options
+ * Options of {@link getEntraMikroOrmOptions}: host, role name rules, TLS and the token options
  * shared by every adapter.
  *
  * @example
  * ```ts
- * import type { EntraMikroOrmSettings } from "@azure/postgresql-auth-mikro-orm";
- * const settings: EntraMikroOrmSettings = { host: "myserver.postgres.database.azure.com", fallbackUsername: "orders-api" };
+ * import type { EntraMikroOrmOptions } from "@azure/postgresql-auth-mikro-orm";
+ * const settings: EntraMikroOrmOptions = { host: "myserver.postgres.database.azure.com", fallbackUsername: "orders-api" };
  * ```
  */
-export interface EntraMikroOrmSettings extends Omit<EntraLoginOptions, "env" | "host"> {
+export interface EntraMikroOrmOptions extends Omit<EntraLoginOptions, "env" | "host"> {
   /** The server host. Default: `PGHOST`. */
   host?: string;
 }
@@ -26,11 +26,11 @@ export interface EntraMikroOrmSettings extends Omit<EntraLoginOptions, "env" | "
  *
  * @example
  * ```ts
- * import type { EntraMikroOrmOptions } from "@azure/postgresql-auth-mikro-orm";
- * const who = (options: EntraMikroOrmOptions) => `${options.user}@${options.host}`;
+ * import type { EntraMikroOrmConnection } from "@azure/postgresql-auth-mikro-orm";
+ * const who = (options: EntraMikroOrmConnection) => `${options.user}@${options.host}`;
  * ```
  */
-export interface EntraMikroOrmOptions {
+export interface EntraMikroOrmConnection {
   /** The server host name (your `host` setting, else `PGHOST`). */
   host: string;
   /** The role name to log in as (your `username` setting, else read from a token). */
@@ -64,12 +64,12 @@ export interface EntraMikroOrmOptions {
  */
 export function getEntraMikroOrmOptions(
   credential: TokenCredential,
-  settings: EntraMikroOrmSettings = {},
-): Promise<EntraMikroOrmOptions> {
+  settings: EntraMikroOrmOptions = {},
+): Promise<EntraMikroOrmConnection> {
   // The host (default PGHOST) and TLS are decided before the promise: a set-up mistake throws here.
   const login = createEntraLogin(credential, settings, "getEntraMikroOrmOptions");
   const { host, ssl } = login.prepare();
-  const withRoleName = async (): Promise<EntraMikroOrmOptions> => ({
+  const withRoleName = async (): Promise<EntraMikroOrmConnection> => ({
     host: host as string,
     user: await login.roleName({ host }),
     password: dynamicPassword(login, { ssl }),

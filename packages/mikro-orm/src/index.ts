@@ -15,7 +15,7 @@ export type {
 export { EntraAuthError } from "@azure/postgresql-auth-core";
 export { type EntraDynamicPassword, entraMikroOrmPassword } from "./entra-mikro-orm-password.js";
 export {
+  type EntraMikroOrmConnection,
   type EntraMikroOrmOptions,
-  type EntraMikroOrmSettings,
   getEntraMikroOrmOptions,
 } from "./get-entra-mikro-orm-options.js";

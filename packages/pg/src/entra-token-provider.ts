@@ -1,7 +1,7 @@
 import {
   createEntraLogin,
   type EntraPassword,
-  type EntraTlsSettings,
+  type EntraLoginTlsOptions,
   type GetEntraTokenPasswordOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
@@ -20,7 +20,7 @@ import type { PgConnectionParametersLike } from "./pg-connection-parameters-like
  */
 export interface EntraTokenProviderOptions
   extends GetEntraTokenPasswordOptions,
-    Pick<EntraTlsSettings, "allowInsecureLoopback" | "allowUnverifiedTls"> {}
+    Pick<EntraLoginTlsOptions, "allowInsecureLoopback" | "allowUnverifiedTls"> {}
 
 /**
  * A pg password function: pg calls it for every new physical connection (with the connection

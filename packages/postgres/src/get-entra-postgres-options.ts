@@ -7,30 +7,30 @@ import {
 import { createPasswordFailureReporter } from "./create-password-failure-reporter.js";
 
 /**
- * Settings of {@link getEntraPostgresOptions}: the server host (bound to the password function,
+ * Options of {@link getEntraPostgresOptions}: the server host (bound to the password function,
  * because postgres.js calls it with no arguments), the role name rules, TLS, and the token options
  * shared by every adapter (`scope`, `tenantId`, `cache`, `timeoutMs`, `onTokenEvent`).
  *
  * @example
  * ```ts
- * import type { EntraPostgresSettings } from "@azure/postgresql-auth-postgres";
- * const settings: EntraPostgresSettings = { host: "myserver.postgres.database.usgovcloudapi.net", username: "orders-api" };
+ * import type { EntraPostgresOptions } from "@azure/postgresql-auth-postgres";
+ * const settings: EntraPostgresOptions = { host: "myserver.postgres.database.usgovcloudapi.net", username: "orders-api" };
  * ```
  */
-export interface EntraPostgresSettings extends Omit<EntraLoginOptions, "env"> {}
+export interface EntraPostgresOptions extends Omit<EntraLoginOptions, "env"> {}
 
 /**
  * Connection options for `postgres()`, to spread into your own options.
  *
  * @example
  * ```ts
- * import type { EntraPostgresOptions } from "@azure/postgresql-auth-postgres";
- * function describe(options: EntraPostgresOptions): string {
+ * import type { EntraPostgresConnection } from "@azure/postgresql-auth-postgres";
+ * function describe(options: EntraPostgresConnection): string {
  *   return `${options.username}@${options.host}`;
  * }
  * ```
  */
-export interface EntraPostgresOptions {
+export interface EntraPostgresConnection {
   /** The host setting (an array joined with commas, postgres.js's multi-host form). */
   host: string;
   /** The role name postgres.js logs in as (from the token or your explicit `username`). */
@@ -68,12 +68,12 @@ export interface EntraPostgresOptions {
  */
 export function getEntraPostgresOptions(
   credential: TokenCredential,
-  settings: EntraPostgresSettings = {},
-): Promise<EntraPostgresOptions> {
+  settings: EntraPostgresOptions = {},
+): Promise<EntraPostgresConnection> {
   const login = createEntraLogin(credential, settings, "getEntraPostgresOptions");
   const failures = createPasswordFailureReporter();
   const { host, ssl } = login.prepare(); // host and TLS now: a set-up mistake throws, not a promise
-  const withRoleName = async (): Promise<EntraPostgresOptions> => {
+  const withRoleName = async (): Promise<EntraPostgresConnection> => {
     const username = await login.roleName({ host });
     const password = async (): Promise<string> => {
       try {

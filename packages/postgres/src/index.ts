@@ -15,7 +15,7 @@ export type {
 } from "@azure/postgresql-auth-core";
 export { EntraAuthError } from "@azure/postgresql-auth-core";
 export {
+  type EntraPostgresConnection,
   type EntraPostgresOptions,
-  type EntraPostgresSettings,
   getEntraPostgresOptions,
 } from "./get-entra-postgres-options.js";

@@ -46,11 +46,11 @@ export type SlonikDriverFactoryLike<
  *
  * @example
  * ```ts
- * import type { EntraDriverFactoryOptions } from "@azure/postgresql-auth-slonik";
- * const options: EntraDriverFactoryOptions = { fallbackUsername: "orders-api", sslmode: "verify-full" };
+ * import type { EntraSlonikOptions } from "@azure/postgresql-auth-slonik";
+ * const options: EntraSlonikOptions = { fallbackUsername: "orders-api", sslmode: "verify-full" };
  * ```
  */
-export interface EntraDriverFactoryOptions extends Omit<EntraLoginOptions, "env" | "host"> {
+export interface EntraSlonikOptions extends Omit<EntraLoginOptions, "env" | "host"> {
   /** Selects the cloud's scope instead of the URI's host (a private DNS alias or an IP address). */
   host?: string;
 }
@@ -82,7 +82,7 @@ export function createEntraDriverFactory<
 >(
   driverFactory: SlonikDriverFactoryLike<C, D>,
   credential: TokenCredential,
-  options: EntraDriverFactoryOptions = {},
+  options: EntraSlonikOptions = {},
 ): SlonikDriverFactoryLike<C, D> {
   const login = createEntraLogin(credential, options, "createEntraDriverFactory");
   if (typeof driverFactory !== "function") {

@@ -15,7 +15,7 @@ export type {
 export { EntraAuthError } from "@azure/postgresql-auth-core";
 export {
   createEntraDriverFactory,
-  type EntraDriverFactoryOptions,
+  type EntraSlonikOptions,
   type SlonikDriverConfigurationLike,
   type SlonikDriverFactoryLike,
 } from "./create-entra-driver-factory.js";
