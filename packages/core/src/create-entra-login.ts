@@ -9,8 +9,8 @@ import { logger } from "./logger.js";
 import { assertRoleNameOptions, type RoleNameSource, resolveRoleName } from "./resolve-role-name.js";
 import {
   type EntraConnectionTls,
-  type EntraTlsOptions,
   type EntraLoginTlsOptions,
+  type EntraTlsOptions,
   readCaFile,
   resolveTlsOptions,
   sslModes,

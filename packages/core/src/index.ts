@@ -34,4 +34,4 @@ export {
   type RoleNameSource,
   resolveRoleName,
 } from "./resolve-role-name.js";
-export type { EntraConnectionTls, EntraTlsOptions, EntraLoginTlsOptions, SslMode } from "./resolve-tls-options.js";
+export type { EntraConnectionTls, EntraLoginTlsOptions, EntraTlsOptions, SslMode } from "./resolve-tls-options.js";

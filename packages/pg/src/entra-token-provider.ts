@@ -1,7 +1,7 @@
 import {
   createEntraLogin,
-  type EntraPassword,
   type EntraLoginTlsOptions,
+  type EntraPassword,
   type GetEntraTokenPasswordOptions,
   type TokenCredential,
 } from "@azure/postgresql-auth-core";
