@@ -33,7 +33,13 @@ repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 commit=$(git -C "$repo" rev-parse --short HEAD)
 logs=$(mktemp -d "${TMPDIR:-/tmp}/ci-repeat-logs-XXXXXX")
 prefix=()
-if [[ -n $node_version ]]; then prefix=(npx --yes -p "node@$node_version" --); fi
+if [[ -n $node_version ]]; then
+  prefix=(npx --yes -p "node@$node_version" --)
+  # npm finds its global npmrc next to the node that runs it: under npx's node that is another folder,
+  # so the machine's settings (its registry's CA, for one) would be lost in the runs' own npm installs.
+  NPM_CONFIG_GLOBALCONFIG=$(npm config get globalconfig)
+  export NPM_CONFIG_GLOBALCONFIG
+fi
 
 busy_pid=""
 cleanup() { [[ -n $busy_pid ]] && kill "$busy_pid" 2>/dev/null || true; }

@@ -45,12 +45,16 @@ function tarballOf(pkg: Published): string {
   return join(pack, tarballs[0]!);
 }
 
-/** The environment of a user's shell: pnpm's own npm_* settings of this run left out, the registry kept. */
+/**
+ * The environment of a user's shell: pnpm's own npm_* settings of this run left out, the user's npm
+ * settings kept (registry, cache, proxy, CA, and which global npmrc to read: a Node run through
+ * `npx -p node@24` gives npm another global folder, so scripts/ci-repeat.sh names the machine's).
+ */
 function userEnvironment(): NodeJS.ProcessEnv {
   return Object.fromEntries(
     Object.entries(process.env).filter(
       ([key]) =>
-        !/^npm_/i.test(key) || /^npm_config_(registry|cache|https?_proxy|proxy|noproxy|cafile|strict_ssl)$/i.test(key),
+        !/^npm_/i.test(key) || /^npm_config_(registry|cache|https?_proxy|proxy|noproxy|cafile|strict_ssl|globalconfig)$/i.test(key),
     ),
   );
 }
