@@ -54,7 +54,8 @@ function userEnvironment(): NodeJS.ProcessEnv {
   return Object.fromEntries(
     Object.entries(process.env).filter(
       ([key]) =>
-        !/^npm_/i.test(key) || /^npm_config_(registry|cache|https?_proxy|proxy|noproxy|cafile|strict_ssl|globalconfig)$/i.test(key),
+        !/^npm_/i.test(key) ||
+        /^npm_config_(registry|cache|https?_proxy|proxy|noproxy|cafile|strict_ssl|globalconfig)$/i.test(key),
     ),
   );
 }
