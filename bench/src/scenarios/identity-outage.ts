@@ -5,8 +5,11 @@
  * lasts past its expiry. Measured: connections lost while the token was valid, how fast a
  * connection without a valid token gets an error (and whether it is a clear one or pg's own
  * timeout), the endpoint's requests per minute of outage, and how soon a connection succeeds once
- * the endpoint is back. The token contenders run one after the other, each with its own managed identity.
+ * the endpoint is back. The token contenders run one after the other, each with its own managed identity;
+ * ours runs a second time with the credential's own retries off (`retryOptions: { maxRetries: 0 }`,
+ * the README's advice), so that the cache's schedule is the only one.
  */
+import { DefaultAzureCredential } from "@azure/identity";
 import pg from "pg";
 import { type ContenderName, connectionConfig, makeCredential, passwordFor, TOKEN_CONTENDERS } from "../contenders.js";
 import { errorSummary, percentile, sleep } from "../measure.js";
@@ -19,6 +22,8 @@ interface OutageParams {
   durationMs: number;
   intervalMs: number;
   connectTimeoutMs: number;
+  /** Create DefaultAzureCredential with `retryOptions: { maxRetries: 0 }`. */
+  noCredentialRetries?: boolean;
 }
 
 /** How a connection ended: ok, our EntraAuthError, the credential's own error, pg's timeout, a server refusal, other. */
@@ -82,7 +87,9 @@ function jwtExpiry(token: string): number | null {
 }
 
 async function outageChild(contender: ContenderName, params: OutageParams): Promise<OutageChildResult> {
-  const credential = makeCredential("default");
+  const credential = params.noCredentialRetries
+    ? new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } })
+    : makeCredential("default");
   const tokenCalls: OutageChildResult["tokenCalls"] = [];
   const getToken = credential.getToken.bind(credential);
   credential.getToken = async (scopes, options) => {
@@ -197,6 +204,46 @@ function figures(
   };
 }
 
+/** Ours again with DefaultAzureCredential's own retries off: the cache's schedule alone (the ours column). */
+function noRetriesRows(f: ContenderFigures | undefined) {
+  const ours = (value: number | null | undefined): Record<ContenderName, Figure> => ({
+    static: null,
+    microsoft: null,
+    ours: value ?? null,
+  });
+  const label = "ours, credential retryOptions { maxRetries: 0 }:";
+  return f === undefined
+    ? []
+    : [
+        row(`${label} connections lost while the token was valid`, "count", ours(f.lostWhileValid), {
+          ratios: false,
+          target: { text: "0", pass: f.lostWhileValid === 0 },
+        }),
+        row(`${label} first connection without a valid token: time to its error`, "ms", ours(f.firstErrorMs), {
+          ratios: false,
+          target: {
+            text: "≤ 3.5 s, an EntraAuthError",
+            pass: f.firstErrorMs !== null && f.firstErrorMs <= 3_500 && f.firstErrorEnding === "entra",
+          },
+        }),
+        row(`${label} time to the error without a valid token, p95`, "ms", ours(f.errorP95Ms), {
+          ratios: false,
+          target: {
+            text: `< ${CONNECT_TIMEOUT_MS} ms`,
+            pass: f.errorP95Ms !== null && f.errorP95Ms < CONNECT_TIMEOUT_MS,
+          },
+        }),
+        row(`${label} endpoint requests per minute of outage`, "count", ours(f.requestsPerMinute), {
+          ratios: false,
+          target: { text: "≤ 103 (at most 6 per 3.5 s)", pass: f.requestsPerMinute <= 103 },
+        }),
+        row(`${label} time to recover after the endpoint is back`, "ms", ours(f.recoveryMs), {
+          ratios: false,
+          target: { text: "≤ 1 s", pass: f.recoveryMs !== null && f.recoveryMs <= 1_000 },
+        }),
+      ];
+}
+
 export const identityOutageScenario: Scenario = {
   id: "identity-outage",
   title: "Identity outage (managed identity endpoint answers 500)",
@@ -206,8 +253,13 @@ export const identityOutageScenario: Scenario = {
     // One contender at a time: the emulator runs in this process, and microsoft's flood of requests
     // would slow the TLS front for ours (and the other way round) if they ran side by side.
     const runs: Array<{ contender: ContenderName; result: OutageChildResult; f: ContenderFigures }> = [];
-    for (const contender of TOKEN_CONTENDERS) {
-      const name = `bench-outage-${contender}`;
+    let noRetries: { result: OutageChildResult; f: ContenderFigures } | undefined;
+    const variants = [
+      ...TOKEN_CONTENDERS.map((contender) => ({ contender, noCredentialRetries: false })),
+      { contender: "ours" as ContenderName, noCredentialRetries: true },
+    ];
+    for (const { contender, noCredentialRetries } of variants) {
+      const name = `bench-outage-${contender}${noCredentialRetries ? "-no-credential-retries" : ""}`;
       const principal = emu.principal(name) ?? (await emu.addPrincipal({ kind: "managedIdentity", name }));
       if (principal.kind !== "managedIdentity") throw new Error(`${name} is not a managed identity`);
       emu.configurePrincipal(name, { tokenLifetimeSeconds: t.lifetimeSeconds, latencyMs: 0, outage: false });
@@ -238,6 +290,7 @@ export const identityOutageScenario: Scenario = {
               durationMs: t.durationMs,
               intervalMs: t.intervalMs,
               connectTimeoutMs: CONNECT_TIMEOUT_MS,
+              noCredentialRetries,
             } satisfies OutageParams,
           },
           { AZURE_CLIENT_ID: principal.clientId },
@@ -245,9 +298,10 @@ export const identityOutageScenario: Scenario = {
         );
         await flips;
         const f = figures(result, outageStart, outageEnd, atEnd - atStart);
-        runs.push({ contender, result, f });
+        if (noCredentialRetries) noRetries = { result, f };
+        else runs.push({ contender, result, f });
         ctx.log(
-          `${this.id} ${contender}: lost while valid ${f.lostWhileValid}, first error ${f.firstErrorMs} ms (${f.firstErrorEnding}), ` +
+          `${this.id} ${contender}${noCredentialRetries ? " (credential retries off)" : ""}: lost while valid ${f.lostWhileValid}, first error ${f.firstErrorMs} ms (${f.firstErrorEnding}), ` +
             `p95 ${f.errorP95Ms} ms, pg timeouts ${f.driverTimeouts}, ${f.callsPerMinute.toFixed(0)} calls/min, ` +
             `${f.requestsPerMinute.toFixed(0)} requests/min, recovery ${f.recoveryMs} ms`,
         );
@@ -285,11 +339,20 @@ export const identityOutageScenario: Scenario = {
           `from the endpoint's recovery; first connection lost while the token was valid: ${f.firstLost ?? "none"}; errors seen: ${result.errors.length > 0 ? `"${result.errors.join('"; "')}"` : "none"}`,
       );
     }
+    if (noRetries !== undefined) {
+      const { result, f } = noRetries;
+      notes.push(
+        `ours with retryOptions { maxRetries: 0 }: ${result.records.length} connections; first connection without a valid token ended as ` +
+          `"${f.firstErrorEnding ?? "—"}"; first connection lost while the token was valid: ${f.firstLost ?? "none"}; ` +
+          `errors seen: ${result.errors.length > 0 ? `"${result.errors.join('"; "')}"` : "none"}`,
+      );
+    }
     notes.push(
       "static needs no token: —.",
       "Our bound for the endpoint: one credential call at a time, the next one 1 s after the last failed, whatever the connection rate: at most 60 calls " +
-        "a minute, each with the credential's own retries (ManagedIdentityCredential here: 1 request and up to 5 retries from 800 ms, so a failing call " +
-        "takes 10–25 s and far fewer calls fit). We never add retries to a call that already took longer than 3 s.",
+        "a minute, each with the credential's own retries (DefaultAzureCredential's ManagedIdentityCredential here: 1 request and up to 5 retries from 800 ms, " +
+        "so a failing call takes 10–25 s and far fewer calls fit). We never add retries to a call that already took longer than 3 s. With the credential's " +
+        "retries off, each call is one request: at most 6 requests per attempt (retries 0.5–1 s apart inside 3 s), then 1 s: at most 6 per 3.5 s.",
       "Recovery, from the endpoint's recovery to the first connection that succeeds: ours calls the credential again at most 1 s after a failed call " +
         "(and never while a call is in flight); a call in flight when the endpoint comes back ends on its own schedule: ManagedIdentityCredential " +
         "retries 5 times from 800 ms, doubling, so its next request can be 10 s away. microsoft has a credential call in flight for every waiting connection.",
@@ -302,7 +365,7 @@ export const identityOutageScenario: Scenario = {
         `${1000 / t.intervalMs} new pg.Clients a second for ${t.durationMs / 1000} s (connectionTimeoutMillis ${CONNECT_TIMEOUT_MS} ms), ` +
         `DefaultAzureCredential → managed identity endpoint, token lifetime ${t.lifetimeSeconds} s; the endpoint answers 500 to every request ` +
         `from ${t.outageStartMs / 1000} s to ${t.outageEndMs / 1000} s (${outageSeconds} s, starting while the first token is valid); ` +
-        "microsoft, then ours (one at a time), each with its own managed identity.",
+        "microsoft, then ours, then ours with DefaultAzureCredential({ retryOptions: { maxRetries: 0 } }) (one at a time), each with its own managed identity.",
       rows: [
         row("connections lost while the token was valid", "count", lost, {
           ratios: false,
@@ -332,6 +395,7 @@ export const identityOutageScenario: Scenario = {
         row("time to a connection once the credential returns a token again", "ms", afterCredential, {
           target: { text: "≤ 1 s", pass: afterCredential.ours !== null && afterCredential.ours <= 1_000 },
         }),
+        ...noRetriesRows(noRetries?.f),
       ],
       notes,
     };

@@ -495,7 +495,9 @@ function stalled(request: EntraTokenCacheRequest, waitMs: number, entry: Entry):
     `The credential has not returned a token for scope ${request.scopes.join(" ")} within ${Math.round(waitMs)} ms ` +
       `(its call has been running for ${runningS} s), and no valid token is cached. The call goes on in the background ` +
       "(a credential that retries on its own, such as ManagedIdentityCredential, can take 20 s to fail); until it ends, " +
-      "connections fail at once with this error. Check that the identity endpoint or developer tool the credential uses answers.",
+      "connections fail at once with this error. Check that the identity endpoint or developer tool the credential uses answers. " +
+      "For errors with their cause within 3 s and recovery within a second, leave the retries to this cache: " +
+      "create the credential with retryOptions: { maxRetries: 0 } (ManagedIdentityCredential, DefaultAzureCredential).",
   );
 }
 

@@ -123,6 +123,54 @@ describe("EntraTokenCache in an identity outage", () => {
     expect(waiting.error?.code).toBe("TOKEN_ACQUISITION_TIMEOUT");
   });
 
+  it("a credential still in its own retries at the budget: the caller gets an EntraAuthError at 3 s, the call is not aborted, and its late token serves the next caller at once", async () => {
+    const { credential, state } = scriptedCredential(10 * minute);
+    const good = await cache().getToken(credential, { scopes });
+    vi.setSystemTime(good.expiresOnTimestamp + 1_000);
+    // ManagedIdentityCredential retrying on its own (500s, then the endpoint is back): a token after 5 s.
+    state.delayMs = 5_000;
+    const first = track(cache().getToken(credential, { scopes }));
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(first.error?.code).toBe("TOKEN_ACQUISITION_TIMEOUT");
+    expect(first.error?.message).toMatch(/retryOptions: \{ maxRetries: 0 \}/);
+    const signal = (credential.calls[1]?.options as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+    expect(signal?.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(2_000); // the call returns its token
+    const next = track(cache().getToken(credential, { scopes }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(next.value?.token).toEqual(expect.any(String));
+    expect(next.value).not.toBe(good);
+    expect(next.ms).toBe(0);
+    expect(credential.calls).toHaveLength(2);
+  });
+
+  it.each([
+    ["ManagedIdentityCredential, 4.5 s per failing call", 4_500],
+    ["DefaultAzureCredential's managed identity, 21.7 s per failing call", 21_700],
+  ])(
+    "bounded load (%s): one call at a time, the next 1 s after the last failed, at most 60 / (call + 1 s) calls a minute",
+    async (_label, callMs) => {
+      const { credential, state } = scriptedCredential();
+      Object.assign(state, { failing: true, delayMs: callMs });
+      const inFlight = { now: 0, max: 0 };
+      const getToken = credential.getToken.bind(credential);
+      credential.getToken = async (...args: Parameters<typeof getToken>) => {
+        inFlight.max = Math.max(inFlight.max, ++inFlight.now);
+        try {
+          return await getToken(...args);
+        } finally {
+          inFlight.now -= 1;
+        }
+      };
+      for (let t = 0; t < 60_000; t += 50) {
+        track(cache().getToken(credential, { scopes }));
+        await vi.advanceTimersByTimeAsync(50);
+      }
+      expect(inFlight.max).toBe(1);
+      expect(credential.calls.length).toBeLessThanOrEqual(Math.ceil(60_000 / (callMs + 1_000)) + 1);
+    },
+  );
+
   it("bounded load: 20 callers a second for 60 s without a valid token make one credential call per attempt + 1 s", async () => {
     const { credential, state } = scriptedCredential();
     Object.assign(state, { failing: true, delayMs: 5_000 });

@@ -1,0 +1,137 @@
+// An identity outage with a real ManagedIdentityCredential created with retryOptions: { maxRetries: 0 }
+// (the README's advice): the token cache's own schedule is then the only one. A pg.Pool with pg's
+// connectionTimeoutMillis of 5 s against the emulator; every connection is a new physical one.
+// Its own file (its own worker): MSAL keeps the first managed identity credential's HTTP client
+// (and so its retry policy) for the whole process, so another test's credential would change this one.
+import { ManagedIdentityCredential } from "@azure/identity";
+import { EntraAuthError } from "@azure/postgresql-auth-core";
+import { type Emulator, startEmulator } from "@azure/postgresql-auth-emulator";
+import { useEmulatorEnvironment } from "@azure-postgresql-auth/test-support";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entraTokenProvider } from "../../src/index.js";
+
+let emu: Emulator;
+let restoreEnvironment: () => void;
+beforeAll(async () => {
+  emu = await startEmulator();
+  restoreEnvironment = useEmulatorEnvironment(emu);
+});
+afterAll(async () => {
+  restoreEnvironment?.();
+  await emu?.stop();
+});
+
+interface Outcome {
+  ok: boolean;
+  start: number;
+  end: number;
+  error?: Error & { code?: string; cause?: unknown };
+}
+
+async function connectOnce(pool: pg.Pool): Promise<Outcome> {
+  const start = Date.now();
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query("select 1");
+    } finally {
+      client.release(true);
+    }
+    return { ok: true, start, end: Date.now() };
+  } catch (error) {
+    return { ok: false, start, end: Date.now(), error: error as Outcome["error"] };
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The status codes anywhere in an error's cause chain (the redacted copies keep `status` and `statusCode`). */
+function statusesIn(error: unknown): unknown[] {
+  const found: unknown[] = [];
+  for (let e = error as { status?: unknown; statusCode?: unknown; cause?: unknown } | undefined; e; ) {
+    found.push(e.status, e.statusCode);
+    e = e.cause as typeof e;
+  }
+  return found.filter((s) => s !== undefined);
+}
+
+describe("identity outage, ManagedIdentityCredential without retries of its own", () => {
+  it("first caller without a token: TOKEN_ACQUISITION_FAILED with the 500 cause before pg's 5 s; later callers at once; bounded load; recovery", async () => {
+    const principal = await emu.addPrincipal({ kind: "managedIdentity", name: "outage-no-credential-retries" });
+    const clientId = principal.kind === "managedIdentity" ? principal.clientId : "";
+    emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 2 });
+    const credential = new ManagedIdentityCredential({ clientId, retryOptions: { maxRetries: 0 } });
+    const pool = new pg.Pool({
+      host: emu.host,
+      port: emu.port,
+      database: emu.database,
+      user: principal.roleName,
+      password: entraTokenProvider(credential),
+      ssl: { ca: emu.ca, rejectUnauthorized: true },
+      connectionTimeoutMillis: 5_000,
+    });
+    pool.on("error", () => undefined);
+    const requests = () => emu.stats().tokenRequests.byPrincipalAndWay[principal.name]?.managedIdentityEndpoint ?? 0;
+    try {
+      const warm = await connectOnce(pool);
+      expect(warm.error).toBeUndefined();
+      // The outage starts while nobody connects; the next connection comes after the token expired.
+      emu.configurePrincipal(principal.name, { outage: true });
+      const outageStarted = Date.now();
+      const requestsBefore = requests();
+      await pause(warm.end + 2_200 - Date.now());
+
+      const first = await connectOnce(pool);
+      expect(EntraAuthError.isInstance(first.error)).toBe(true);
+      expect(first.error?.code).toBe("TOKEN_ACQUISITION_FAILED");
+      expect(first.error?.message).toMatch(/Check that the credential can sign in here/);
+      expect(statusesIn(first.error?.cause)).toContain(500);
+      expect(first.end - first.start).toBeLessThan(5_000); // pg's connectionTimeoutMillis: ours came first
+
+      // Later callers: a connection every 100 ms for 1.5 s. Only the one that starts the next attempt
+      // (1 s after the last one failed) waits; the others get the last error without a request.
+      const later: Outcome[] = [];
+      while (Date.now() - first.end < 1_500) {
+        later.push(await connectOnce(pool));
+        await pause(100);
+      }
+      for (const outcome of later) {
+        expect(outcome.error?.code).toBe("TOKEN_ACQUISITION_FAILED");
+        expect(outcome.end - outcome.start).toBeLessThan(5_000);
+      }
+      const waited = later.filter((o) => o.end - o.start >= 500);
+      expect(waited.length).toBeLessThanOrEqual(2);
+      expect(later.length - waited.length).toBeGreaterThanOrEqual(5);
+
+      // Load: one attempt at a time, at most 6 requests in its 3 s (retries 0.5–1 s apart), the next
+      // attempt 1 s after it failed: at most 6 requests per 3.5 s of outage (about 1 a second).
+      const outageSeconds = (Date.now() - outageStarted) / 1000;
+      const outageRequests = requests() - requestsBefore;
+      expect(outageRequests).toBeGreaterThanOrEqual(2);
+      expect(outageRequests).toBeLessThanOrEqual(6 * Math.ceil(outageSeconds / 3.5 + 1));
+
+      // Recovery: a connection every 100 ms until one succeeds. The cache asks the endpoint at
+      // least once a second, so the first success comes about a second after the endpoint is back;
+      // the ceiling (2 s) fails if the cache waited on any longer schedule (doubling backoff, or the
+      // credential's own 4–20 s retries).
+      emu.configurePrincipal(principal.name, { outage: false });
+      const recoveredAt = Date.now();
+      let recovered: Outcome | undefined;
+      while (!recovered?.ok && Date.now() - recoveredAt < 30_000) {
+        recovered = await connectOnce(pool);
+        if (!recovered.ok) await pause(100);
+      }
+      expect(recovered?.ok).toBe(true);
+      const recoveryMs = (recovered?.end ?? Number.POSITIVE_INFINITY) - recoveredAt;
+      console.info(
+        `identity outage without credential retries: first error ${first.end - first.start} ms, ` +
+          `${outageRequests} endpoint requests in ${outageSeconds.toFixed(1)} s, recovery ${recoveryMs} ms`,
+      );
+      expect(recoveryMs).toBeLessThan(2_000);
+    } finally {
+      emu.configurePrincipal(principal.name, { outage: false });
+      await pool.end();
+    }
+  });
+});
