@@ -57,7 +57,10 @@ function statusesIn(error: unknown): unknown[] {
 }
 
 describe("identity outage, ManagedIdentityCredential without retries of its own", () => {
-  it("first caller without a token: TOKEN_ACQUISITION_FAILED with the 500 cause before pg's 5 s; later callers at once; bounded load; recovery", async () => {
+  // What is checked here is what happens, not how fast: the figures (first error within about 3 s,
+  // recovery within about 1 s) are `pnpm bench`'s identity-outage rows, since a loaded machine can
+  // stretch any duration. pg's connection timeout is a hang ceiling only (30 s).
+  it("first caller without a token: TOKEN_ACQUISITION_FAILED with the 500 cause; callers at once share attempts; bounded load; recovery", async () => {
     const principal = await emu.addPrincipal({ kind: "managedIdentity", name: "outage-no-credential-retries" });
     const clientId = principal.kind === "managedIdentity" ? principal.clientId : "";
     emu.configurePrincipal(principal.name, { tokenLifetimeSeconds: 2 });
@@ -69,14 +72,15 @@ describe("identity outage, ManagedIdentityCredential without retries of its own"
       user: principal.roleName,
       password: entraTokenProvider(credential),
       ssl: { ca: emu.ca, rejectUnauthorized: true },
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: 30_000,
     });
     pool.on("error", () => undefined);
     const requests = () => emu.stats().tokenRequests.byPrincipalAndWay[principal.name]?.managedIdentityEndpoint ?? 0;
     try {
       const warm = await connectOnce(pool);
       expect(warm.error).toBeUndefined();
-      // The outage starts while nobody connects; the next connection comes after the token expired.
+      // The outage starts while nobody connects; the next connection comes after the token expired
+      // (its exp is at most 2 s after it was issued, before the warm connection ended).
       emu.configurePrincipal(principal.name, { outage: true });
       const outageStarted = Date.now();
       const requestsBefore = requests();
@@ -87,34 +91,24 @@ describe("identity outage, ManagedIdentityCredential without retries of its own"
       expect(first.error?.code).toBe("TOKEN_ACQUISITION_FAILED");
       expect(first.error?.message).toMatch(/Check that the credential can sign in here/);
       expect(statusesIn(first.error?.cause)).toContain(500);
-      expect(first.end - first.start).toBeLessThan(5_000); // pg's connectionTimeoutMillis: ours came first
+      const afterFirst = requests();
+      expect(afterFirst - requestsBefore).toBeGreaterThanOrEqual(1);
 
-      // Later callers: a connection every 100 ms for 1.5 s. Only the one that starts the next attempt
-      // (1 s after the last one failed) waits; the others get the last error without a request.
-      const later: Outcome[] = [];
-      while (Date.now() - first.end < 1_500) {
-        later.push(await connectOnce(pool));
-        await pause(100);
-      }
-      for (const outcome of later) {
-        expect(outcome.error?.code).toBe("TOKEN_ACQUISITION_FAILED");
-        expect(outcome.end - outcome.start).toBeLessThan(5_000);
-      }
-      const waited = later.filter((o) => o.end - o.start >= 500);
-      expect(waited.length).toBeLessThanOrEqual(2);
-      expect(later.length - waited.length).toBeGreaterThanOrEqual(5);
+      // Ten callers at once share the attempts (one at a time, none within the 1 s backoff): at most
+      // two attempts' 6 requests each even if the connections spread over a backoff step, never the
+      // 4-6 per caller of attempts of their own; each gets our error, not pg's.
+      const together = await Promise.all(Array.from({ length: 10 }, () => connectOnce(pool)));
+      for (const outcome of together) expect(outcome.error?.code).toBe("TOKEN_ACQUISITION_FAILED");
+      expect(requests() - afterFirst).toBeLessThanOrEqual(12);
 
-      // Load: one attempt at a time, at most 6 requests in its 3 s (retries 0.5–1 s apart), the next
-      // attempt 1 s after it failed: at most 6 requests per 3.5 s of outage (about 1 a second).
+      // Load over the whole outage: one attempt at a time, at most 6 requests each, the next 1 s
+      // after the last failed: at most 6 requests per 1 s of outage plus one attempt (a bound that
+      // grows with the time taken, so load on the machine cannot break it).
       const outageSeconds = (Date.now() - outageStarted) / 1000;
       const outageRequests = requests() - requestsBefore;
-      expect(outageRequests).toBeGreaterThanOrEqual(2);
-      expect(outageRequests).toBeLessThanOrEqual(6 * Math.ceil(outageSeconds / 3.5 + 1));
+      expect(outageRequests).toBeLessThanOrEqual(6 * Math.ceil(outageSeconds + 1));
 
-      // Recovery: a connection every 100 ms until one succeeds. The cache asks the endpoint at
-      // least once a second, so the first success comes about a second after the endpoint is back;
-      // the ceiling (2 s) fails if the cache waited on any longer schedule (doubling backoff, or the
-      // credential's own 4–20 s retries).
+      // Recovery: a connection every 100 ms until one succeeds (ceiling 30 s: a hang).
       emu.configurePrincipal(principal.name, { outage: false });
       const recoveredAt = Date.now();
       let recovered: Outcome | undefined;
@@ -122,13 +116,12 @@ describe("identity outage, ManagedIdentityCredential without retries of its own"
         recovered = await connectOnce(pool);
         if (!recovered.ok) await pause(100);
       }
-      expect(recovered?.ok).toBe(true);
-      const recoveryMs = (recovered?.end ?? Number.POSITIVE_INFINITY) - recoveredAt;
+      expect(recovered?.error).toBeUndefined();
       console.info(
         `identity outage without credential retries: first error ${first.end - first.start} ms, ` +
-          `${outageRequests} endpoint requests in ${outageSeconds.toFixed(1)} s, recovery ${recoveryMs} ms`,
+          `${outageRequests} endpoint requests in ${outageSeconds.toFixed(1)} s, ` +
+          `recovery ${(recovered?.end ?? Number.NaN) - recoveredAt} ms`,
       );
-      expect(recoveryMs).toBeLessThan(2_000);
     } finally {
       emu.configurePrincipal(principal.name, { outage: false });
       await pool.end();
