@@ -17,7 +17,7 @@ import type { ProxyLogger } from "./proxy-logger.js";
 import { createProxyMetrics, type ProxyMetrics } from "./proxy-metrics.js";
 import { retryExpiredLogin } from "./retry-expired-login.js";
 import { connectUpstreamTls, loginUpstream, UpstreamConnectError, type UpstreamTarget } from "./upstream-login.js";
-import { negotiateProtocolVersion } from "./wire-protocol.js";
+import { endsWithTerminate, negotiateProtocolVersion } from "./wire-protocol.js";
 
 /**
  * One Azure server the proxy serves, with its own listener. See {@link AuthProxyOptions.servers}.
@@ -498,9 +498,16 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     client.write(negotiate ? Buffer.concat([negotiate, login.greeting]) : login.greeting);
     if (startup.leftover.length > 0) upstream.write(startup.leftover);
     // From here on the proxy adds nothing: plain stream piping both ways.
-    upstream.once("end", () => ended(session, { reason: "server_closed" }));
+    // A client that sends Terminate ended its session, even when the server's close (its answer to
+    // Terminate) reaches us before the client's own.
+    let clientTerminated = false;
+    client.on("data", (chunk: Buffer) => {
+      clientTerminated = endsWithTerminate(chunk);
+    });
+    const upstreamGone = () => ended(session, { reason: clientTerminated ? "client_closed" : "server_closed" });
+    upstream.once("end", upstreamGone);
     upstream.once("close", () => {
-      ended(session, { reason: "server_closed" });
+      upstreamGone();
       client.destroy();
     });
     client.pipe(upstream);

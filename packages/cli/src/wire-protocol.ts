@@ -114,6 +114,15 @@ export function message(type: string, body: Buffer): Buffer {
 }
 
 /** PasswordMessage with a cleartext password. */
+/**
+ * Whether a chunk a client sent ends with Terminate ('X', length 4): how a client ends its session
+ * before it closes the socket. (libpq writes it alone, so it arrives whole, at a chunk's end.)
+ */
+export function endsWithTerminate(chunk: Buffer): boolean {
+  const at = chunk.length - 5;
+  return at >= 0 && chunk[at] === 0x58 && chunk.readUInt32BE(at + 1) === 4;
+}
+
 export function passwordMessage(password: string): Buffer {
   return message("p", Buffer.from(`${password}\0`, "utf8"));
 }

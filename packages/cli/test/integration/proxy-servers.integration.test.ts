@@ -96,6 +96,39 @@ function databaseOfRawClient(port: number): Promise<string> {
   });
 }
 
+/**
+ * A client that logs in, sends Terminate and keeps its end of the socket open until the proxy
+ * closes it: the server closes first, yet the client ended the session. Resolves with its port.
+ */
+function terminateWithoutClosing(port: number, dbname: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buffer: Buffer = Buffer.alloc(0);
+    const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () =>
+      socket.write(
+        startupMessage([
+          ["user", mi().roleName],
+          ["database", dbname],
+        ]),
+      ),
+    );
+    socket.on("data", (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const { messages, rest } = splitMessages(buffer);
+      buffer = rest;
+      for (const m of messages) {
+        if (m.type === "E") reject(new Error(parseErrorFields(m.body).message));
+        if (m.type === "Z") socket.write(message("X", Buffer.alloc(0)));
+      }
+    });
+    socket.on("error", reject);
+    socket.on("end", () => {
+      const localPort = socket.localPort ?? 0;
+      socket.destroy();
+      resolve(localPort);
+    });
+  });
+}
+
 describe("several servers in one proxy", () => {
   it("psql reaches each server through its own listener", async () => {
     expect(await psql(listeners.get("localhost")!, "appdb", "select current_user || ' ' || current_database()")).toBe(
@@ -137,8 +170,16 @@ describe("several servers in one proxy", () => {
       (e: { stderr: string }) => e.stderr,
     );
     expect(ended).toMatch(/terminating connection due to administrator command/);
-    const line = await proxy.waitForLog((l) => l.event === "connection_closed" && l.reason === "server_closed");
+    const line = await proxy.waitForLog(
+      (l) => l.event === "connection_closed" && l.reason === "server_closed" && l.server === `localhost:${emu.port}`,
+    );
     expect(line).toMatchObject({ server: `localhost:${emu.port}`, role: mi().roleName, database: "appdb" });
+  });
+
+  it("a client that sends Terminate ended the session (client_closed), even when the server's close is seen first", async () => {
+    const port = await terminateWithoutClosing(listeners.get("127.0.0.1")!, "postgres");
+    const line = await proxy.waitForLog((l) => l.event === "connection_closed" && l.client === `127.0.0.1:${port}`);
+    expect(line).toMatchObject({ server: `127.0.0.1:${emu.port}`, reason: "client_closed" });
   });
 
   it("the servers of one cloud share one token", () => {
