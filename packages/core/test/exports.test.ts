@@ -12,6 +12,12 @@ describe("@azure/postgresql-auth-core exports", () => {
     expect(cjs).toEqual(expected);
   });
 
+  it("lists what every adapter re-exports at the adapter-exports subpath (the types only in its API report)", () => {
+    const { esm, cjs } = loadPackageExports("@azure/postgresql-auth-core/adapter-exports", packageDir);
+    expect(esm).toEqual(["EntraAuthError"]);
+    expect(cjs).toEqual(["EntraAuthError"]);
+  });
+
   it("keeps the plumbing our own packages share at the internal subpath, through import and require", () => {
     const { esm, cjs } = loadPackageExports("@azure/postgresql-auth-core/internal", packageDir);
     const expected = ["decodeTokenClaims", "isLoopbackHost", "logger", "redactTokens", "resolveRoleName"];
