@@ -6,7 +6,9 @@
 //      repository, homepage, bugs; LICENSE packed (package-manifest-problems.mjs);
 //   4. every published .js file ships its source map, with its sources;
 //   5. the API report matches (api-extractor), and lists no undocumented member and no analysis
-//      warning (api-report-problems.mjs): every exported member has a TSDoc summary;
+//      warning (api-report-problems.mjs): every exported member has a TSDoc summary; a package with
+//      a public subpath export has one api-extractor config per entry point (api-extractor.json for
+//      the main one, api-extractor.<subpath>.json for each other), each checked the same way;
 //   6. publint --strict and attw run on that same tarball.
 // Packing once (npm pack ran three times before: here, in publint and in attw) keeps the check
 // light enough to run beside the tests on a 2-core machine. packages/release-check installs the
@@ -77,7 +79,9 @@ if (problems.length > 0) {
 }
 console.log(`${maps} published .js files ship a source map with their sources`);
 
-step("api-extractor", ["run"]);
+for (const config of readdirSync(".").filter((file) => /^api-extractor(?:\.[\w-]+)?\.json$/.test(file))) {
+  step("api-extractor", ["run", "--config", config]);
+}
 const reportFolder = resolve("review");
 const reports = readdirSync(reportFolder).filter((file) => file.endsWith(".api.md"));
 const failure = apiReportFailure(reports.map((file) => readFileSync(join(reportFolder, file), "utf8")).join("\n"));

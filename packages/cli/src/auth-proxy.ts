@@ -7,10 +7,8 @@ import {
   EntraAuthError,
   type EntraLoginResult,
   type GetEntraTokenPasswordOptions,
-  isLoopbackHost,
-  redactTokens,
-  resolveRoleName,
 } from "@azure/postgresql-auth-core";
+import { isLoopbackHost, redactTokens, resolveRoleName } from "@azure/postgresql-auth-core/internal";
 import { type ClientStartup, readClientStartup, rejectClient } from "./client-startup.js";
 import { explainRefusal } from "./explain-refusal.js";
 import type { ProxyLogger } from "./proxy-logger.js";

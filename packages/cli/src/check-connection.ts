@@ -1,12 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth";
-import {
-  createEntraLogin,
-  decodeTokenClaims,
-  EntraAuthError,
-  type EntraLogin,
-  redactTokens,
-  resolveRoleName,
-} from "@azure/postgresql-auth-core";
+import { createEntraLogin, EntraAuthError, type EntraLogin } from "@azure/postgresql-auth-core";
+import { decodeTokenClaims, redactTokens, resolveRoleName } from "@azure/postgresql-auth-core/internal";
 import { explainRefusal, type RefusalKind } from "./explain-refusal.js";
 import { retryExpiredLogin } from "./retry-expired-login.js";
 import { connectUpstreamTls, loginUpstream, resolveHost, UpstreamConnectError } from "./upstream-login.js";

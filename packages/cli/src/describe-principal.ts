@@ -1,13 +1,11 @@
 import type { TokenCredential } from "@azure/core-auth";
 import {
   createEntraTokenSource,
-  decodeTokenClaims,
   EntraAuthError,
-  type EntraTokenClaims,
-  type RoleNameOptions,
+  type EntraLoginOptions,
   type RoleNameSource,
-  resolveRoleName,
 } from "@azure/postgresql-auth-core";
+import { decodeTokenClaims, type EntraTokenClaims, resolveRoleName } from "@azure/postgresql-auth-core/internal";
 
 /**
  * Kinds of principal a token can belong to: a user, an application (service principal) or a
@@ -51,7 +49,7 @@ export interface PrincipalDescription {
 /**
  * Options of {@link describePrincipal}: the host (cloud), scope, tenant and the role name rules' inputs.
  */
-export interface DescribePrincipalOptions extends Pick<RoleNameOptions, "username" | "fallbackUsername" | "env"> {
+export interface DescribePrincipalOptions extends Pick<EntraLoginOptions, "username" | "fallbackUsername" | "env"> {
   /** Server host: picks the cloud (scope). */
   host?: string;
   /** The token's scope, instead of the one for the host's cloud. */

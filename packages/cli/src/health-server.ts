@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { EntraAuthError, isLoopbackHost } from "@azure/postgresql-auth-core";
+import { EntraAuthError } from "@azure/postgresql-auth-core";
+import { isLoopbackHost } from "@azure/postgresql-auth-core/internal";
 import type { AuthProxy } from "./auth-proxy.js";
 
 /**

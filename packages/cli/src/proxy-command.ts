@@ -4,7 +4,8 @@
  * (0, or 5 when connections had to be closed, unless --exit-zero-on-sigterm). A second signal
  * cuts the remaining waits short.
  */
-import { EntraAuthError, redactTokens } from "@azure/postgresql-auth-core";
+import { EntraAuthError } from "@azure/postgresql-auth-core";
+import { redactTokens } from "@azure/postgresql-auth-core/internal";
 import { commandHelp } from "./cli-help.js";
 import { resolveOptions } from "./cli-options.js";
 import { EXIT } from "./exit-codes.js";

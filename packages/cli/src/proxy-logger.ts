@@ -1,4 +1,4 @@
-import { redactTokens } from "@azure/postgresql-auth-core";
+import { redactTokens } from "@azure/postgresql-auth-core/internal";
 
 /**
  * Log levels of the proxy.

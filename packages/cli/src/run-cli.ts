@@ -4,7 +4,8 @@
  * or a config file (cli-options.ts). Only `token` ever writes a token.
  */
 import { readFileSync } from "node:fs";
-import { createEntraTokenSource, EntraAuthError, redactTokens } from "@azure/postgresql-auth-core";
+import { createEntraTokenSource, EntraAuthError } from "@azure/postgresql-auth-core";
+import { redactTokens } from "@azure/postgresql-auth-core/internal";
 import { checkConnection } from "./check-connection.js";
 import { credentialFrom } from "./cli-credential.js";
 import { commandHelp, overviewHelp } from "./cli-help.js";

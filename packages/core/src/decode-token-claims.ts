@@ -5,11 +5,14 @@ import { EntraAuthError } from "./entra-auth-error.js";
  *
  * @example
  * ```ts
- * import { createEntraTokenSource, decodeTokenClaims, type EntraTokenClaims } from "@azure/postgresql-auth-core";
+ * import { createEntraTokenSource } from "@azure/postgresql-auth-core";
+ * import { decodeTokenClaims, type EntraTokenClaims } from "@azure/postgresql-auth-core/internal";
  * const { token } = await createEntraTokenSource(credential).getAccessToken();
  * const claims: EntraTokenClaims = decodeTokenClaims(token);
  * console.log(claims.oid);
  * ```
+ *
+ * @internal
  */
 export interface EntraTokenClaims {
   /** User principal name (users in their home tenant). */
@@ -39,10 +42,13 @@ export interface EntraTokenClaims {
  *
  * @example
  * ```ts
- * import { createEntraTokenSource, decodeTokenClaims } from "@azure/postgresql-auth-core";
+ * import { createEntraTokenSource } from "@azure/postgresql-auth-core";
+ * import { decodeTokenClaims } from "@azure/postgresql-auth-core/internal";
  * const accessToken = await createEntraTokenSource(credential).getAccessToken();
  * const { upn, oid } = decodeTokenClaims(accessToken.token);
  * ```
+ *
+ * @internal
  */
 export function decodeTokenClaims(token: string): EntraTokenClaims {
   const parts = typeof token === "string" ? token.split(".") : [];

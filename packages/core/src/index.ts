@@ -1,7 +1,9 @@
 /**
  * Core of the Azure Database for PostgreSQL Entra ID adapters: one login policy
  * ({@link createEntraLogin}) that decides host, TLS, token and role name for every connection the
- * same way in every adapter, the errors and the types. It never imports a database driver.
+ * same way in every adapter, the errors and the types. It never imports a database driver. The
+ * plumbing this repository's own packages share is at `@azure/postgresql-auth-core/internal`
+ * (internal, not covered by semver).
  *
  * @packageDocumentation
  */
@@ -16,7 +18,6 @@ export {
   type EntraLoginResult,
   type EntraPassword,
 } from "./create-entra-login.js";
-export { decodeTokenClaims, type EntraTokenClaims } from "./decode-token-claims.js";
 export { EntraAuthError, type EntraAuthErrorCode } from "./entra-auth-error.js";
 export type { EntraTokenCacheOptions, EntraTokenEvent } from "./entra-token-cache-options.js";
 export {
@@ -25,13 +26,5 @@ export {
   type EntraTokenSource,
 } from "./entra-token-source.js";
 export type { GetEntraTokenPasswordOptions } from "./get-entra-token-password-options.js";
-export { isLoopbackHost } from "./is-loopback-host.js";
-export { logger } from "./logger.js";
-export { redactTokens } from "./redact-tokens.js";
-export {
-  type ResolvedRoleName,
-  type RoleNameOptions,
-  type RoleNameSource,
-  resolveRoleName,
-} from "./resolve-role-name.js";
+export type { RoleNameSource } from "./resolve-role-name.js";
 export type { EntraConnectionTls, EntraLoginTlsOptions, EntraTlsOptions, SslMode } from "./resolve-tls-options.js";

@@ -8,10 +8,12 @@
  *
  * @example
  * ```ts
- * import { isLoopbackHost } from "@azure/postgresql-auth-core";
+ * import { isLoopbackHost } from "@azure/postgresql-auth-core/internal";
  * isLoopbackHost("127.0.0.1"); // true
  * isLoopbackHost("myserver.postgres.database.azure.com"); // false
  * ```
+ *
+ * @internal
  */
 export function isLoopbackHost(host: string): boolean {
   if (typeof host !== "string") return false;

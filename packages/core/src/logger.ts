@@ -10,5 +10,7 @@ import { type AzureLogger, createClientLogger } from "@azure/logger";
  * import { setLogLevel } from "@azure/logger";
  * setLogLevel("verbose"); // role name decisions, token expiry times, cache activity
  * ```
+ *
+ * @internal
  */
 export const logger: AzureLogger = createClientLogger("postgresql-auth");

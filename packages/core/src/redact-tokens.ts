@@ -8,13 +8,15 @@ const tokenCharacters = /[A-Za-z0-9_.-]+/g;
  *
  * @example
  * ```ts
- * import { redactTokens } from "@azure/postgresql-auth-core";
+ * import { redactTokens } from "@azure/postgresql-auth-core/internal";
  * try {
  *   await credential.getToken("https://ossrdbms-aad.database.windows.net/.default");
  * } catch (err) {
  *   console.error(redactTokens(String(err))); // safe to log
  * }
  * ```
+ *
+ * @internal
  */
 export function redactTokens(text: string): string {
   if (typeof text !== "string") return text;

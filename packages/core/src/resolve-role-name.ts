@@ -28,9 +28,11 @@ export type RoleNameSource =
  *
  * @example
  * ```ts
- * import type { RoleNameOptions } from "@azure/postgresql-auth-core";
+ * import type { RoleNameOptions } from "@azure/postgresql-auth-core/internal";
  * const options: RoleNameOptions = { fallbackUsername: "orders-api" };
  * ```
+ *
+ * @internal
  */
 export interface RoleNameOptions {
   /** The role name to use, always. Wins over everything else. */
@@ -51,10 +53,13 @@ export interface RoleNameOptions {
  *
  * @example
  * ```ts
- * import { createEntraTokenSource, resolveRoleName, type ResolvedRoleName } from "@azure/postgresql-auth-core";
+ * import { createEntraTokenSource } from "@azure/postgresql-auth-core";
+ * import { resolveRoleName, type ResolvedRoleName } from "@azure/postgresql-auth-core/internal";
  * const { token } = await createEntraTokenSource(credential).getAccessToken();
  * const { roleName, source }: ResolvedRoleName = resolveRoleName(token);
  * ```
+ *
+ * @internal
  */
 export interface ResolvedRoleName {
   /** The PostgreSQL role name to log in as. */
@@ -86,10 +91,13 @@ const claimDescriptions = {
  *
  * @example
  * ```ts
- * import { createEntraTokenSource, resolveRoleName } from "@azure/postgresql-auth-core";
+ * import { createEntraTokenSource } from "@azure/postgresql-auth-core";
+ * import { resolveRoleName } from "@azure/postgresql-auth-core/internal";
  * const accessToken = await createEntraTokenSource(credential).getAccessToken();
  * const { roleName, source } = resolveRoleName(accessToken.token, { fallbackUsername: "reporting" });
  * ```
+ *
+ * @internal
  */
 export function resolveRoleName(token: string, options: RoleNameOptions = {}): ResolvedRoleName {
   if (typeof options !== "object" || options === null)

@@ -4,14 +4,8 @@ import { inspect } from "node:util";
 import { alice, fakeCredential, fakeJwt, tokenFor } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
 import { getEntraToken } from "../src/get-entra-token.js";
-import {
-  createEntraLogin,
-  createEntraTokenSource,
-  EntraAuthError,
-  type EntraAuthErrorCode,
-  resolveRoleName,
-} from "../src/index.js";
-import { assertRoleNameOptions } from "../src/resolve-role-name.js";
+import { createEntraLogin, createEntraTokenSource, EntraAuthError, type EntraAuthErrorCode } from "../src/index.js";
+import { assertRoleNameOptions, resolveRoleName } from "../src/resolve-role-name.js";
 import { resolveScopes } from "../src/resolve-scopes.js";
 
 const token = fakeJwt({ ...alice, marker: "bad-inputs" });

@@ -2,7 +2,8 @@
 // server's). The token is dropped, and the cache learns the skew for the tokens that follow.
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support";
 import { describe, expect, it, vi } from "vitest";
-import { createEntraTokenSource, logger } from "../src/index.js";
+import { createEntraTokenSource } from "../src/index.js";
+import { logger } from "../src/internal.js";
 import { useFakeClockCache } from "./use-fake-clock-cache.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];

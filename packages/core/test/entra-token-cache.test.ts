@@ -1,7 +1,8 @@
 import type { AccessToken } from "@azure/core-auth";
 import { fakeCredential, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it, vi } from "vitest";
-import { type EntraAuthError, type EntraTokenEvent, logger } from "../src/index.js";
+import type { EntraAuthError, EntraTokenEvent } from "../src/index.js";
+import { logger } from "../src/internal.js";
 import { throttledOnce, useFakeClockCache } from "./use-fake-clock-cache.js";
 
 const scopes = ["https://ossrdbms-aad.database.windows.net/.default"];

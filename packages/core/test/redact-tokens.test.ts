@@ -1,6 +1,6 @@
 import { fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { describe, expect, it } from "vitest";
-import { redactTokens } from "../src/index.js";
+import { redactTokens } from "../src/internal.js";
 
 /** The earlier, backtracking definition of a JWT in a text: the linear scan must agree with it. */
 const reference = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;

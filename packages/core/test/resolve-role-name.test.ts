@@ -1,7 +1,8 @@
 import { AzureLogger, setLogLevel } from "@azure/logger";
 import { alice, fakeJwt } from "@azure-postgresql-auth/test-support/fakes";
 import { afterEach, describe, expect, it } from "vitest";
-import { EntraAuthError, resolveRoleName } from "../src/index.js";
+import { EntraAuthError } from "../src/index.js";
+import { resolveRoleName } from "../src/internal.js";
 
 const azureCli = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 const tokens = {

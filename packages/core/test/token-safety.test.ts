@@ -13,14 +13,15 @@ describe("token safety", () => {
     const script = `
       import { inspect } from "node:util";
       import * as core from "@azure/postgresql-auth-core";
+      import * as internal from "@azure/postgresql-auth-core/internal";
       const token = ${JSON.stringify(token)};
       const expired = ${JSON.stringify(expiredToken)};
       const show = (err) => console.log(err.message, JSON.stringify(err), JSON.stringify(err.cause), inspect(err, { depth: Infinity, showHidden: true }));
       const ok = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600e3 }) };
       const source = core.createEntraTokenSource(ok);
       const got = await source.getAccessToken({ host: "db.postgres.database.azure.com" });
-      core.resolveRoleName(got.token, { env: {} });
-      core.decodeTokenClaims(got.token);
+      internal.resolveRoleName(got.token, { env: {} });
+      internal.decodeTokenClaims(got.token);
       const failing = [
         { getToken: async () => ({ token: expired, expiresOnTimestamp: Date.now() - 5 }) },
         { getToken: async () => { throw new Error("ManagedIdentityCredential: endpoint unavailable"); } },
@@ -32,7 +33,7 @@ describe("token safety", () => {
         const onTokenEvent = (event) => console.log(inspect(event, { depth: Infinity, showHidden: true }), JSON.stringify(event));
         await core.createEntraTokenSource(credential, { onTokenEvent }).getAccessToken().catch(show);
       }
-      try { core.resolveRoleName(token.slice(0, 20), { env: {} }); } catch (err) { show(err); }
+      try { internal.resolveRoleName(token.slice(0, 20), { env: {} }); } catch (err) { show(err); }
       console.log("done");
     `;
     const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {

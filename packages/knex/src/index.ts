@@ -4,15 +4,9 @@
  * @packageDocumentation
  */
 
-// Every core type (options, events, TLS, errors), for naming them without installing the core.
-export type {
-  EntraAuthErrorCode,
-  EntraTlsOptions,
-  EntraTokenCacheOptions,
-  EntraTokenEvent,
-  SslMode,
-} from "@azure/postgresql-auth-core";
-export { EntraAuthError } from "@azure/postgresql-auth-core";
+// The error, its codes and the option types that every adapter re-exports (listed once, in core),
+// for naming them without installing the core.
+export * from "@azure/postgresql-auth-core/adapter-exports";
 export {
   type EntraKnexConnection,
   type EntraKnexOptions,

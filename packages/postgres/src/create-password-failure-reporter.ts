@@ -1,4 +1,5 @@
-import { EntraAuthError, logger, redactTokens } from "@azure/postgresql-auth-core";
+import { EntraAuthError } from "@azure/postgresql-auth-core";
+import { logger, redactTokens } from "@azure/postgresql-auth-core/internal";
 
 /** Distinct failures reported since the last success, at most this many kept. */
 const maxRemembered = 16;

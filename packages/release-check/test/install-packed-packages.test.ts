@@ -15,6 +15,8 @@ interface Published {
   folder: string;
   /** Whether the entry point has a `require` condition (else it is ESM only). */
   commonJs: boolean;
+  /** Its entry points as a user imports them: the package name, then `name/subpath` for each subpath export. */
+  entryPoints: string[];
   bins: string[];
 }
 
@@ -29,6 +31,9 @@ const published: Published[] = readdirSync(join(root, "packages"))
     version: manifest.version,
     folder,
     commonJs: JSON.stringify(manifest.exports?.["."] ?? {}).includes('"require"'),
+    entryPoints: Object.keys(manifest.exports ?? { ".": "" })
+      .filter((key) => key !== "./package.json")
+      .map((key) => `${manifest.name}${key.slice(1)}`),
     bins: Object.keys(manifest.bin ?? {}),
   }));
 
@@ -121,7 +126,7 @@ describe("the packed packages, installed with npm into a fresh project", () => {
   });
 
   it("loads every entry point through import, and through require where it has a require condition, with the same exports", () => {
-    const names = JSON.stringify(published.map((p) => p.name));
+    const names = JSON.stringify(published.flatMap((p) => p.entryPoints));
     const esm = inProject<Record<string, { keys: string[]; file: string }>>([
       "--input-type=module",
       "-e",
@@ -131,7 +136,7 @@ describe("the packed packages, installed with npm into a fresh project", () => {
        }
        console.log(JSON.stringify(out));`,
     ]);
-    const commonJs = published.filter((p) => p.commonJs).map((p) => p.name);
+    const commonJs = published.filter((p) => p.commonJs).flatMap((p) => p.entryPoints);
     const cjs = inProject<Record<string, { keys: string[]; file: string }>>([
       "-e",
       `const out = {};
@@ -141,14 +146,22 @@ describe("the packed packages, installed with npm into a fresh project", () => {
        console.log(JSON.stringify(out));`,
     ]);
     for (const pkg of published) {
-      const loaded = esm[pkg.name]!;
-      expect(loaded.keys.length, `${pkg.name} exports nothing through import`).toBeGreaterThan(0);
-      expect(loaded.file).toMatch(/\/dist\/esm\/index\.js$/);
-      if (!pkg.commonJs) continue;
-      expect(cjs[pkg.name]!.file).toMatch(/\/dist\/cjs\/index\.js$/);
-      expect(cjs[pkg.name]!.keys, `${pkg.name}: require and import differ`).toEqual(loaded.keys);
+      for (const entry of pkg.entryPoints) {
+        const file = entry === pkg.name ? "index" : entry.slice(pkg.name.length + 1);
+        const loaded = esm[entry]!;
+        expect(loaded.keys.length, `${entry} exports nothing through import`).toBeGreaterThan(0);
+        expect(loaded.file).toMatch(new RegExp(`/dist/esm/${file}\\.js$`));
+        if (!pkg.commonJs) continue;
+        expect(cjs[entry]!.file).toMatch(new RegExp(`/dist/cjs/${file}\\.js$`));
+        expect(cjs[entry]!.keys, `${entry}: require and import differ`).toEqual(loaded.keys);
+      }
     }
-    expect(commonJs).toHaveLength(published.length - 1); // the emulator is ESM only
+    expect(published.filter((p) => p.commonJs)).toHaveLength(published.length - 1); // the emulator is ESM only
+    // core's subpaths: what the adapters re-export, and the plumbing our own packages share
+    expect(published.flatMap((p) => p.entryPoints).filter((entry) => entry.includes("-core/"))).toEqual([
+      "@azure/postgresql-auth-core/adapter-exports",
+      "@azure/postgresql-auth-core/internal",
+    ]);
   });
 
   it("runs every bin with --help", () => {
