@@ -7,7 +7,7 @@ import type { ProxyLogger } from "../src/proxy-logger.js";
 import { UsageError } from "../src/usage-error.js";
 
 const lines: Array<{ event: string; fields: Record<string, unknown> }> = [];
-const logger: ProxyLogger = { log: (_level, event, fields) => lines.push({ event, fields }) };
+const logger: ProxyLogger = { log: (_level, event, fields = {}) => lines.push({ event, fields }) };
 
 afterEach(() => {
   lines.length = 0;
