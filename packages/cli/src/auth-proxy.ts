@@ -12,9 +12,16 @@ import { isLoopbackHost, redactTokens, resolveRoleName } from "@azure/postgresql
 import { type ClientStartup, readClientStartup, rejectClient } from "./client-startup.js";
 import { explainRefusal } from "./explain-refusal.js";
 import type { ProxyLogger } from "./proxy-logger.js";
+import { nowMs, ProxyLoginTrace } from "./proxy-login-trace.js";
 import { createProxyMetrics, type ProxyMetrics } from "./proxy-metrics.js";
 import { retryExpiredLogin } from "./retry-expired-login.js";
-import { connectUpstreamTls, loginUpstream, UpstreamConnectError, type UpstreamTarget } from "./upstream-login.js";
+import {
+  connectUpstreamTls,
+  loginUpstream,
+  UpstreamConnectError,
+  type UpstreamTarget,
+  type UpstreamTiming,
+} from "./upstream-login.js";
 import { endsWithTerminate, negotiateProtocolVersion } from "./wire-protocol.js";
 
 /**
@@ -290,6 +297,8 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     };
     sessions.add(session);
     metrics.connectionOpened(server.name);
+    // One span per client login (none for a cancel request), sent when the login is decided.
+    const loginTrace = new ProxyLoginTrace(server.target.host, server.target.port);
     client.setNoDelay(true);
     client.on("error", (error: NodeJS.ErrnoException) => {
       ended(session, { reason: "error", side: "client", ...(error.code && { code: error.code }) });
@@ -334,6 +343,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       }
       ended(session, { reason: "refused", sqlstate: startup.code });
       metrics.loginFailed(server.name, startup.code);
+      loginTrace.finish("proxy_refused", { sqlstate: startup.code });
       if (startup.code === "53300") {
         logger.log("warn", "max_connections", { server: server.name, maxConnections: options.maxConnections });
       }
@@ -342,7 +352,9 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
 
     // Open TCP + TLS to the server while the client sends its startup packet: the handshake is the
     // slow part of a connect, and overlapping it keeps the proxy's connect close to a direct one.
-    const early = connectUpstreamTls(server.target, connectTimeoutMs);
+    const earlyStart = nowMs();
+    const timing: UpstreamTiming = {};
+    const early = connectUpstreamTls(server.target, connectTimeoutMs, timing);
     early.catch(() => undefined);
     const dropEarly = () =>
       early.then(
@@ -358,6 +370,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       if (session.end?.reason === "drain") return; // closed by the shutdown, not refused
       ended(session, { reason: "refused", sqlstate: startup.code });
       metrics.loginFailed(server.name, startup.code);
+      loginTrace.finish("proxy_refused", { sqlstate: startup.code });
       logger.log("info", "client_refused", { server: server.name, sqlstate: startup.code, error: startup.reason });
       return;
     }
@@ -373,7 +386,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     let role: string;
     let roleSource: string;
     try {
-      const decided = await loginFor(server, clientUser);
+      const decided = await loginTrace.time("token", () => loginFor(server, clientUser));
       token = decided.password;
       role = decided.user;
       roleSource = roleSources[decided.userSource] ?? `the token (${decided.userSource})`;
@@ -383,6 +396,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
         : new EntraAuthError("TOKEN_ACQUISITION_FAILED", "Could not get an access token.", { cause: error });
       const message = redactTokens(e.message);
       metrics.loginFailed(server.name, e.code);
+      loginTrace.finish("token_failed", { sqlstate: "28000", errorType: e.code });
       logger.log("error", "credential_failed", { server: server.name, code: e.code, error: message });
       refuse(session, {
         code: "28000",
@@ -397,6 +411,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       return;
     }
     session.role = role;
+    loginTrace.role = role;
 
     const parameters: Array<[string, string]> = [["user", role]];
     const unrecognized: string[] = [];
@@ -411,10 +426,19 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
     session.database = startup.parameters.get("database") ?? server.database ?? role;
 
     let upstream: TLSSocket;
+    const connectPhases = (failedStage?: string) => {
+      const connectedAt = timing.connectedAt ?? nowMs();
+      const connectFailed = failedStage === "dns" || failedStage === "tcp";
+      loginTrace.phase("connect", earlyStart, connectedAt, connectFailed);
+      if (!connectFailed) loginTrace.phase("tls", connectedAt, timing.securedAt ?? nowMs(), failedStage !== undefined);
+    };
     try {
       upstream = await early;
+      connectPhases();
     } catch (error) {
       const e = error instanceof UpstreamConnectError ? error : new UpstreamConnectError("tcp", String(error));
+      connectPhases(e.stage);
+      loginTrace.finish("upstream_failed", { sqlstate: "08006", errorType: `upstream_${e.stage}` });
       metrics.loginFailed(server.name, "08006");
       logger.log("error", "upstream_unreachable", { server: server.name, stage: e.stage, error: e.message });
       refuse(session, { code: "08006", message: `azure-postgresql-auth proxy: ${e.message}` });
@@ -430,6 +454,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       return;
     }
     let login: Awaited<ReturnType<typeof loginUpstream>>;
+    const loginStart = nowMs();
     try {
       // Refused as expired (this clock is behind the server's): once more with a fresh token.
       const first = await loginUpstream(upstream, parameters, token, connectTimeoutMs);
@@ -452,8 +477,11 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
         });
       }
       ({ login, token } = outcome);
+      loginTrace.phase("login", loginStart, nowMs(), !login.ok);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      loginTrace.phase("login", loginStart, nowMs(), true);
+      loginTrace.finish("upstream_failed", { sqlstate: "08006", errorType: "upstream_login" });
       metrics.loginFailed(server.name, "08006");
       logger.log("error", "upstream_login_failed", { server: server.name, error: redactTokens(message) });
       refuse(session, { code: "08006", message: `azure-postgresql-auth proxy: ${redactTokens(message)}` });
@@ -468,6 +496,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       }
       const { kind, fix } = explainRefusal(login.error, { role, roleSource, tokenRole });
       metrics.loginFailed(server.name, login.error.code);
+      loginTrace.finish("server_refused", { sqlstate: login.error.code });
       logger.log("warn", "login_refused", {
         server: server.name,
         role,
@@ -490,6 +519,7 @@ export async function startAuthProxy(options: AuthProxyOptions): Promise<AuthPro
       session.cancelKey = cancelKey(login.backendKey.processId, login.backendKey.secretKey);
       cancelTargets.set(session.cancelKey, server);
     }
+    loginTrace.finish("ok");
     logger.log("debug", "login_ok", { server: server.name, role, roleSource });
     session.phase = "relay";
     const negotiate = startup.minor > 0 || unrecognized.length > 0 ? negotiateProtocolVersion(unrecognized) : undefined;

@@ -19,6 +19,8 @@ export interface CliOption {
   short?: string;
   /** Placeholder of the value in the help, e.g. `PORT`. */
   arg?: string;
+  /** The value may be left out (`--otlp` alone, or `--otlp=URL` / `--otlp URL`): then it is `""`. */
+  optionalValue?: boolean;
   help: string;
   /** The commands that take it; per command a help text of its own may replace `help`. */
   commands: Partial<Record<CommandName, string | true>>;
@@ -225,6 +227,14 @@ export const CLI_OPTIONS: readonly CliOption[] = [
     commands: RUNS_PROXY,
   },
   {
+    name: "otlp",
+    type: "string",
+    arg: "[URL]",
+    optionalValue: true,
+    help: "send metrics and a span per client login over OTLP/HTTP to URL (default: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318); on by itself when OTEL_EXPORTER_OTLP_ENDPOINT is set",
+    commands: RUNS_PROXY,
+  },
+  {
     name: "json",
     type: "boolean",
     help: "print JSON",
@@ -295,7 +305,12 @@ export function resolveOptions(
   const config: NonNullable<ParseArgsConfig["options"]> = { help: { type: "boolean", short: "h" } };
   for (const o of own) config[o.name] = { type: o.type, ...(o.short !== undefined && { short: o.short }) };
   const takesServers = command === "proxy" || command === "exec";
-  const parsed = parseArgs({ args, options: config, allowPositionals: takesServers, strict: true });
+  const parsed = parseArgs({
+    args: withOptionalValues(args, own),
+    options: config,
+    allowPositionals: takesServers,
+    strict: true,
+  });
   const flags = parsed.values as Record<string, string | boolean | undefined>;
   if (flags.help) return { values: {}, sources: {}, help: true };
 
@@ -351,6 +366,33 @@ export function resolveOptions(
   return result;
 }
 
+/**
+ * `--otlp` alone becomes `--otlp=`; `--otlp http://…` takes the URL as its value (a SERVER is never
+ * an http URL). Arguments after `--` are left alone.
+ */
+function withOptionalValues(args: string[], own: CliOption[]): string[] {
+  const optional = new Set(own.filter((o) => o.optionalValue).map((o) => `--${o.name}`));
+  if (optional.size === 0) return args;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (!optional.has(arg)) {
+      out.push(arg);
+      continue;
+    }
+    const next = args[i + 1];
+    if (next !== undefined && /^https?:\/\//i.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(`${arg}=`);
+  }
+  return out;
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
@@ -376,6 +418,7 @@ function booleanValue(text: string, where: string): boolean {
 
 function fileValue(option: CliOption, value: unknown, path: string): string | boolean {
   const where = `"${option.name}" in the config file ${path}`;
+  if (option.optionalValue && value === true) return "";
   if (option.type === "boolean") {
     if (typeof value === "boolean") return value;
     if (typeof value === "string") return booleanValue(value, where);

@@ -69,6 +69,7 @@ export async function execCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     await proxy.close({ drainMs });
     await health?.close();
+    await launched.telemetry?.shutdown();
   }
 }
 

@@ -31,5 +31,5 @@ export { EXIT } from "./exit-codes.js";
 export { explainRefusal, type RefusalContext, type RefusalExplanation, type RefusalKind } from "./explain-refusal.js";
 export { type HealthServer, type HealthServerOptions, startHealthServer } from "./health-server.js";
 export { createProxyLogger, type ProxyLogger, type ProxyLogLevel } from "./proxy-logger.js";
-export { createProxyMetrics, type ProxyMetrics, type ServerBytes } from "./proxy-metrics.js";
+export { createProxyMetrics, type ProxyMetrics, type ProxyMetricsOptions, type ServerBytes } from "./proxy-metrics.js";
 export { type CliIo, runCli } from "./run-cli.js";

@@ -10,6 +10,7 @@ import { credentialFrom } from "./cli-credential.js";
 import type { ResolvedOptions } from "./cli-options.js";
 import { CHECK_STEP_EXIT, EXIT } from "./exit-codes.js";
 import { type HealthServer, startHealthServer } from "./health-server.js";
+import { type OtlpExport, startOtlpExport } from "./otlp-export.js";
 import { createProxyLogger, type ProxyLogger, type ProxyLogLevel } from "./proxy-logger.js";
 import { createProxyMetrics } from "./proxy-metrics.js";
 import { type ServerSpec, toProxyServers } from "./server-spec.js";
@@ -27,6 +28,8 @@ export interface LaunchedProxy {
   localPassword?: string;
   /** Marks the proxy started: /startup answers 200 from now on. */
   markStarted(): void;
+  /** The OpenTelemetry export (--otlp, OTEL_EXPORTER_OTLP_ENDPOINT), if on: shut it down last, to send what is left. */
+  telemetry?: OtlpExport;
 }
 
 /** What the command adds: exec listens on a free loopback port only and logs less by default. */
@@ -39,7 +42,7 @@ export interface LaunchMode {
 /** Starts the proxy; resolves with it, or with an exit code when it could not start. */
 export async function launchProxy(
   resolved: ResolvedOptions,
-  io: { stderr: (text: string) => void; env: Record<string, string | undefined> },
+  io: { stderr: (text: string) => void; env: Record<string, string | undefined>; version?: string | undefined },
   mode: LaunchMode,
 ): Promise<LaunchedProxy | number> {
   const v = resolved.values;
@@ -88,8 +91,15 @@ export async function launchProxy(
     ...(str("scope") !== undefined && { scope: str("scope")! }),
     ...(str("tenant-id") !== undefined && { tenantId: str("tenant-id")! }),
   };
+  // OpenTelemetry: --otlp, or the standard OTEL_EXPORTER_OTLP_* variables (the SDK loads only then).
+  const telemetry = await startOtlpExport({
+    flag: otlpFlag(str("otlp")),
+    env: io.env,
+    version: io.version,
+    logger,
+  });
   // This process is the proxy: its /metrics also carry Node's own (CPU, memory, event loop, GC).
-  const metrics = createProxyMetrics({ processMetrics: true });
+  const metrics = createProxyMetrics({ processMetrics: true, ...(telemetry && { meter: telemetry.meter }) });
 
   let proxy: AuthProxy;
   try {
@@ -108,6 +118,7 @@ export async function launchProxy(
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    await telemetry?.shutdown();
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
       logger.log("error", "listen_failed", { code, error: (error as Error).message });
       return EXIT.listen;
@@ -134,6 +145,7 @@ export async function launchProxy(
     }
   } catch (error) {
     await proxy.close();
+    await telemetry?.shutdown();
     logger.log("error", "listen_failed", {
       code: (error as NodeJS.ErrnoException).code,
       error: (error as Error).message,
@@ -167,6 +179,7 @@ export async function launchProxy(
         });
         await proxy.close();
         await health?.close();
+        await telemetry?.shutdown();
         return failed ? CHECK_STEP_EXIT[failed.step] : EXIT.failed;
       }
       logger.log("info", "connection_test_ok", { server: server.server, role: result.currentUser });
@@ -179,10 +192,17 @@ export async function launchProxy(
     credential,
     drainMs,
     ...(localPassword !== undefined && { localPassword }),
+    ...(telemetry !== undefined && { telemetry }),
     markStarted: () => {
       started = true;
     },
   };
+}
+
+/** `--otlp`'s value: `""` (on, endpoint from the environment) also for `true`/`1`/`yes`/`on` in a variable. */
+function otlpFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return ["true", "1", "yes", "on"].includes(value.trim().toLowerCase()) ? "" : value.trim();
 }
 
 /** The servers: SERVER arguments or --host, from the highest of flags, environment, file that has either. */

@@ -62,5 +62,6 @@ export async function proxyCommand(args: string[], io: CliIo): Promise<number> {
   });
   const { forced } = await proxy.close({ drainMs, acceptMs });
   await health?.close();
+  await launched.telemetry?.shutdown(); // the last metrics and spans, before the process exits
   return forced > 0 && !exitZero ? EXIT.forcedShutdown : EXIT.ok;
 }

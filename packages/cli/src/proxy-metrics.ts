@@ -1,3 +1,4 @@
+import type { Meter } from "@opentelemetry/api";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /**
@@ -52,17 +53,54 @@ export interface ServerBytes {
 }
 
 /**
+ * Options of {@link createProxyMetrics}.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from "@opentelemetry/api";
+ * import type { ProxyMetricsOptions } from "@azure/postgresql-auth-cli";
+ * const options: ProxyMetricsOptions = { processMetrics: true, meter: metrics.getMeter("my-app") };
+ * ```
+ */
+export interface ProxyMetricsOptions {
+  /** Also Node's process metrics (CPU, memory, event loop lag, garbage collection) on `/metrics`. */
+  processMetrics?: boolean;
+  /**
+   * Also count into this OpenTelemetry meter, with the same values and labels as attributes:
+   * `azure.postgresql_auth.proxy.connections.open` (up-down counter), `.connections`,
+   * `.token.requests`, `.login.failures`, `.expired_token_retries`, `.cancel_requests` (counters)
+   * and `.bytes_relayed` (observable counter, bytes). Node's process metrics stay Prometheus only.
+   */
+  meter?: Meter;
+}
+
+/**
  * Creates the proxy's Prometheus metrics: `azure_pg_proxy_connections_open{server}`,
  * `_connections_total{server}`, `_token_requests_total`, `_login_failures_total{code,server}`,
  * `_cancel_requests_total{outcome,server}` and `_bytes_relayed_total{direction,server}`; with
  * `processMetrics`, also Node's process metrics (CPU, memory, event loop lag, garbage collection),
- * as the command line's proxy serves them.
+ * as the command line's proxy serves them; with `meter`, the same counts in OpenTelemetry too
+ * (see {@link ProxyMetricsOptions.meter}).
  */
-export function createProxyMetrics(options: { processMetrics?: boolean } = {}): ProxyMetrics {
+export function createProxyMetrics(options: ProxyMetricsOptions = {}): ProxyMetrics {
   const registry = new Registry();
+  const otel = options.meter === undefined ? undefined : otelInstruments(options.meter, () => bytesByServer());
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const closed = new Map<string, { fromClient: number; toClient: number }>();
   let readOpen: () => Iterable<ServerBytes> = () => [];
+  /** Bytes relayed per server: closed connections' totals plus the open ones' counts now. */
+  const bytesByServer = () => {
+    const totals = new Map<string, { fromClient: number; toClient: number }>();
+    for (const [server, bytes] of closed)
+      totals.set(server, { fromClient: bytes.fromClient, toClient: bytes.toClient });
+    for (const open of readOpen()) {
+      const total = totals.get(open.server) ?? { fromClient: 0, toClient: 0 };
+      total.fromClient += open.fromClient;
+      total.toClient += open.toClient;
+      totals.set(open.server, total);
+    }
+    return totals;
+  };
   const connectionsOpen = new Gauge({
     name: "azure_pg_proxy_connections_open",
     help: "Client connections open now, by server.",
@@ -104,14 +142,7 @@ export function createProxyMetrics(options: { processMetrics?: boolean } = {}): 
     labelNames: ["direction", "server"] as const,
     registers: [registry],
     collect() {
-      const totals = new Map<string, { fromClient: number; toClient: number }>();
-      for (const [server, bytes] of closed) totals.set(server, { ...bytes });
-      for (const open of readOpen()) {
-        const total = totals.get(open.server) ?? { fromClient: 0, toClient: 0 };
-        total.fromClient += open.fromClient;
-        total.toClient += open.toClient;
-        totals.set(open.server, total);
-      }
+      const totals = bytesByServer();
       this.reset();
       for (const [server, total] of totals) {
         this.inc({ direction: "client_to_server", server }, total.fromClient);
@@ -123,9 +154,12 @@ export function createProxyMetrics(options: { processMetrics?: boolean } = {}): 
     connectionOpened(server) {
       connectionsTotal.inc({ server });
       connectionsOpen.inc({ server });
+      otel?.connections.add(1, { server });
+      otel?.connectionsOpen.add(1, { server });
     },
     connectionClosed(server, bytes) {
       connectionsOpen.dec({ server });
+      otel?.connectionsOpen.add(-1, { server });
       const total = closed.get(server) ?? { fromClient: 0, toClient: 0 };
       total.fromClient += bytes.fromClient;
       total.toClient += bytes.toClient;
@@ -133,15 +167,19 @@ export function createProxyMetrics(options: { processMetrics?: boolean } = {}): 
     },
     tokenRequested() {
       tokenRequests.inc();
+      otel?.tokenRequests.add(1);
     },
     loginFailed(server, code) {
       loginFailures.inc({ code, server });
+      otel?.loginFailures.add(1, { code, server });
     },
     expiredTokenRetried(server) {
       expiredTokenRetries.inc({ server });
+      otel?.expiredTokenRetries.add(1, { server });
     },
     cancelRequested(server, outcome) {
       cancelRequests.inc({ outcome, server });
+      otel?.cancelRequests.add(1, { outcome, server });
     },
     setOpenBytesReader(reader) {
       readOpen = reader;
@@ -149,5 +187,47 @@ export function createProxyMetrics(options: { processMetrics?: boolean } = {}): 
     async scrape() {
       return { contentType: registry.contentType, text: await registry.metrics() };
     },
+  };
+}
+
+/** The OpenTelemetry counterparts of the Prometheus metrics (same values, labels as attributes). */
+function otelInstruments(meter: Meter, bytesByServer: () => Map<string, { fromClient: number; toClient: number }>) {
+  const prefix = "azure.postgresql_auth.proxy";
+  meter
+    .createObservableCounter(`${prefix}.bytes_relayed`, {
+      description: "Bytes relayed between clients and the server, by server and direction.",
+      unit: "By",
+    })
+    .addCallback((result) => {
+      for (const [server, total] of bytesByServer()) {
+        result.observe(total.fromClient, { direction: "client_to_server", server });
+        result.observe(total.toClient, { direction: "server_to_client", server });
+      }
+    });
+  return {
+    connectionsOpen: meter.createUpDownCounter(`${prefix}.connections.open`, {
+      description: "Client connections open now, by server.",
+      unit: "{connection}",
+    }),
+    connections: meter.createCounter(`${prefix}.connections`, {
+      description: "Client connections accepted, by server.",
+      unit: "{connection}",
+    }),
+    tokenRequests: meter.createCounter(`${prefix}.token.requests`, {
+      description: "Calls to the credential for an access token (cache misses and background refreshes).",
+      unit: "{request}",
+    }),
+    loginFailures: meter.createCounter(`${prefix}.login.failures`, {
+      description: "Logins that failed, by server and by SQLSTATE of the server's refusal or the proxy's error code.",
+      unit: "{login}",
+    }),
+    expiredTokenRetries: meter.createCounter(`${prefix}.expired_token_retries`, {
+      description: "Logins refused as expired that the proxy retried once with a fresh token, by server.",
+      unit: "{login}",
+    }),
+    cancelRequests: meter.createCounter(`${prefix}.cancel_requests`, {
+      description: "Cancel requests from clients, by server and outcome (forwarded, unknown_key, failed).",
+      unit: "{request}",
+    }),
   };
 }

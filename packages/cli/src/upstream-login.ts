@@ -5,6 +5,7 @@
 import { lookup } from "node:dns/promises";
 import net from "node:net";
 import tls from "node:tls";
+import { nowMs } from "./proxy-login-trace.js";
 import {
   type PgErrorFields,
   parseErrorFields,
@@ -62,8 +63,20 @@ function secureContextFor(target: UpstreamTarget): tls.SecureContext {
   return context;
 }
 
-/** Opens TCP + TLS to the server (verified; SNI = host name). */
-export async function connectUpstreamTls(target: UpstreamTarget, timeoutMs: number): Promise<tls.TLSSocket> {
+/** When each step of {@link connectUpstreamTls} finished (epoch ms), for the login's trace. */
+export interface UpstreamTiming {
+  /** The TCP connection was open. */
+  connectedAt?: number;
+  /** The TLS handshake was done. */
+  securedAt?: number;
+}
+
+/** Opens TCP + TLS to the server (verified; SNI = host name); notes the steps' times in `timing`. */
+export async function connectUpstreamTls(
+  target: UpstreamTarget,
+  timeoutMs: number,
+  timing?: UpstreamTiming,
+): Promise<tls.TLSSocket> {
   const raw = await new Promise<net.Socket>((resolve, reject) => {
     const socket = net.connect({ host: target.host, port: target.port, noDelay: true });
     const timer = setTimeout(() => {
@@ -73,6 +86,7 @@ export async function connectUpstreamTls(target: UpstreamTarget, timeoutMs: numb
       );
     }, timeoutMs);
     socket.once("connect", () => {
+      if (timing) timing.connectedAt = nowMs();
       clearTimeout(timer);
       socket.removeAllListeners("error");
       resolve(socket);
@@ -134,6 +148,7 @@ export async function connectUpstreamTls(target: UpstreamTarget, timeoutMs: numb
       reject(new UpstreamConnectError("tls", `The TLS handshake with ${target.host} timed out.`));
     }, timeoutMs);
     socket.once("secureConnect", () => {
+      if (timing) timing.securedAt = nowMs();
       clearTimeout(timer);
       socket.removeAllListeners("error");
       socket.setNoDelay(true);

@@ -128,6 +128,23 @@ describe("config file, environment and flags", () => {
     });
   });
 
+  it("--otlp takes its URL optionally: alone, =URL or URL; a SERVER after it stays a SERVER", () => {
+    const otlp = (args: string[], env: Record<string, string> = {}) => resolveOptions("proxy", args, env);
+    expect(otlp(["--otlp", "a.postgres.database.azure.com"])).toMatchObject({
+      values: { otlp: "" },
+      servers: { specs: [{ host: "a.postgres.database.azure.com" }] },
+    });
+    expect(otlp(["--otlp=http://collector:4318"]).values.otlp).toBe("http://collector:4318");
+    expect(otlp(["--otlp", "https://collector:4318", "--host", "h"]).values).toMatchObject({
+      otlp: "https://collector:4318",
+      host: "h",
+    });
+    expect(otlp([]).values.otlp).toBeUndefined();
+    expect(otlp([], { AZURE_POSTGRESQL_AUTH_OTLP: "true" }).values.otlp).toBe("true"); // launchProxy reads it as on
+    expect(resolveOptions("proxy", ["--config-file", file("otlp.yaml", "otlp: true\n")], {}).values.otlp).toBe("");
+    expect(() => resolveOptions("token", ["--otlp"], {})).toThrow(/Unknown option '--otlp'/);
+  });
+
   it("a flag of another command is a parse error", () => {
     expect(() => resolveOptions("token", ["--listen-port", "1"], {})).toThrow(/Unknown option '--listen-port'/);
   });

@@ -323,3 +323,61 @@ describe("createEntraLogin: host, scope, token and role name", () => {
     await expect(loginWith().login.login("x" as never)).rejects.toMatchObject({ code: "INVALID_OPTION" });
   });
 });
+
+describe("createEntraLogin: a connection like an earlier one reuses its decision, never a stale one", () => {
+  it("the same request gets the same plan, as a copy the caller may change", () => {
+    const { login } = loginWith({ host: azure });
+    login.prepare({ tls: { sslmode: "require" } });
+    const remembered = login.prepare({ tls: { sslmode: "require" } });
+    remembered.ssl = false;
+    const again = login.prepare({ tls: { sslmode: "require" } });
+    expect(again).toEqual({ host: azure, hosts: [azure], ssl: { rejectUnauthorized: true } });
+    expect(Object.isFrozen(again.hosts)).toBe(true);
+  });
+
+  it("re-decides when PGSSLMODE, PGSSLROOTCERT or PGHOST changes (the env option or process.env)", () => {
+    const env: Record<string, string | undefined> = { PGHOST: azure };
+    const { login } = loginWith({ env });
+    expect(login.prepare().ssl).toEqual({ rejectUnauthorized: true });
+    env.PGSSLMODE = "disable";
+    expect(failure(() => login.prepare()).code).toBe("INSECURE_CONNECTION");
+    env.PGSSLMODE = undefined;
+    env.PGHOST = "b.postgres.database.usgovcloudapi.net";
+    expect(login.prepare().hosts).toEqual(["b.postgres.database.usgovcloudapi.net"]);
+    const file = join(mkdtempSync(join(tmpdir(), "ca-")), "ca.pem");
+    writeFileSync(file, "fake-ca");
+    env.PGSSLROOTCERT = file;
+    expect(login.prepare().ssl).toEqual({ rejectUnauthorized: true, ca: "fake-ca" });
+
+    const fromProcess = createEntraLogin(fakeCredential(() => tokenFor(alice)));
+    vi.stubEnv("PGHOST", azure);
+    expect(fromProcess.prepare({ tls: { sslmode: "require" } }).host).toBe(azure);
+    vi.stubEnv("PGHOST", "c.postgres.database.azure.com");
+    expect(fromProcess.prepare({ tls: { sslmode: "require" } }).host).toBe("c.postgres.database.azure.com");
+    vi.stubEnv("PGSSLMODE", "no-verify");
+    expect(failure(() => fromProcess.prepare()).code).toBe("INSECURE_CONNECTION");
+  });
+
+  it("re-decides when the driver's ssl object or NODE_TLS_REJECT_UNAUTHORIZED changes", () => {
+    const { login } = loginWith();
+    const ssl: { rejectUnauthorized?: boolean } = { rejectUnauthorized: true };
+    expect(login.prepare({ host: azure, tls: { ssl } }).ssl).toBe(ssl);
+    ssl.rejectUnauthorized = false;
+    expect(failure(() => login.prepare({ host: azure, tls: { ssl } })).code).toBe("INSECURE_CONNECTION");
+    delete ssl.rejectUnauthorized;
+    expect(login.prepare({ host: azure, tls: { ssl } }).ssl).toBe(ssl);
+    vi.stubEnv("NODE_TLS_REJECT_UNAUTHORIZED", "0");
+    expect(failure(() => login.prepare({ host: azure, tls: { ssl } })).code).toBe("INSECURE_CONNECTION");
+    expect(failure(() => login.prepare({ host: azure, tls: { ssl: true } })).code).toBe("INSECURE_CONNECTION");
+  });
+
+  it("re-decides when a host list changes in place, and tells a list from the same text as one host", () => {
+    const { login } = loginWith();
+    const hosts = [azure, "b.postgres.database.azure.com"];
+    expect(login.prepare({ host: hosts }).hosts).toEqual(hosts);
+    hosts[1] = "b.postgres.database.usgovcloudapi.net";
+    expect(failure(() => login.prepare({ host: hosts })).message).toMatch(/different clouds/);
+    expect(login.prepare({ host: [`${azure},x`] }).hosts).toEqual([`${azure},x`]);
+    expect(login.prepare({ host: `${azure},x` }).hosts).toEqual([azure, "x"]);
+  });
+});
