@@ -7,13 +7,13 @@ const created: Array<{ kind: string; options: unknown }> = [];
 
 vi.mock("@azure/identity", async (importOriginal) => {
   const actual = await importOriginal<typeof import("@azure/identity")>();
-  /** The real class, recording what it was created with. */
-  const recording = <T extends new (...args: never[]) => object>(kind: string, Base: T): T =>
-    class extends Base {
-      constructor(...args: never[]) {
+  /** The real credential class, recording what it was created with. */
+  const recording = (kind: string, Real: new (options?: never) => object) =>
+    class extends Real {
+      constructor(options?: never) {
         // A copy as given: the credentials add their own fields to the options object.
-        created.push({ kind, options: structuredClone(args[0]) });
-        super(...args);
+        created.push({ kind, options: structuredClone(options) });
+        super(options);
       }
     };
   return {
