@@ -17,7 +17,7 @@ export async function tokenRotation(emu: Emulator, narrator: Narrator, lifetimeS
   const before = emu.stats();
   const inSeconds = (timestamp: number) =>
     `${new Date(timestamp).toISOString().slice(11, 19)} (in ${((timestamp - Date.now()) / 1000).toFixed(1)} s)`;
-  const password = entraTokenProvider(new DefaultAzureCredential(), {
+  const password = entraTokenProvider(new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } }), {
     onTokenEvent: (event) => {
       if (event.type === "credentialCall")
         narrator.say("→ credential call: a new token from the managed identity endpoint");

@@ -19,7 +19,7 @@ let tokenRequests = 0;
 
 // Drizzle uses your postgres.js client as it is: a fresh token for every new connection.
 const client = postgres({
-  ...(await getEntraPostgresOptions(new DefaultAzureCredential(), {
+  ...(await getEntraPostgresOptions(new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } }), {
     host: process.env.PGHOST,
     ...(process.env.PGUSER && { username: process.env.PGUSER }),
     onTokenEvent: (event) => void (event.type === "credentialCall" && tokenRequests++),

@@ -19,7 +19,7 @@ const db = knex({
   client: "pg",
   // An async connection provider: your settings plus the role name, the cached token, TLS that
   // verifies the certificate, and an expirationChecker so that Knex asks again before the token expires.
-  connection: entraKnexConnection(new DefaultAzureCredential(), {
+  connection: entraKnexConnection(new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } }), {
     connection: {
       host: process.env.PGHOST,
       port: Number(process.env.PGPORT || 5432),

@@ -19,7 +19,7 @@ let tokenRequests = 0;
 // host, user (from the token), the password as { password, expirationChecker } (so that Knex asks
 // for a new token when the old one is about to expire) and TLS that verifies the certificate.
 const orm = await MikroORM.init({
-  ...(await getEntraMikroOrmOptions(new DefaultAzureCredential(), {
+  ...(await getEntraMikroOrmOptions(new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } }), {
     host: process.env.PGHOST,
     ...(process.env.PGUSER && { username: process.env.PGUSER }),
     onTokenEvent: (event) => void (event.type === "credentialCall" && tokenRequests++),

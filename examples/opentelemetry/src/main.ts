@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const credential = new DefaultAzureCredential();
+  const credential = new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } });
   let tokenRequests = 0;
   const tokenOptions: EntraTokenProviderOptions = {
     host,

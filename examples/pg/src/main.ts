@@ -12,7 +12,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { type EntraTokenProviderOptions, entraTokenProvider, getEntraRoleName } from "@azure/postgresql-auth-pg";
 import pg from "pg";
 
-const credential = new DefaultAzureCredential();
+const credential = new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } });
 const host = process.env.PGHOST;
 if (!host) {
   console.error("Set PGHOST (and PGDATABASE) to your server, e.g. myserver.postgres.database.azure.com");

@@ -18,7 +18,7 @@ let tokenRequests = 0;
 // host, username (from the token), a password function (a fresh token for every new connection,
 // with the host's cloud bound to it) and ssl that verifies the certificate.
 const sql = postgres({
-  ...(await getEntraPostgresOptions(new DefaultAzureCredential(), {
+  ...(await getEntraPostgresOptions(new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } }), {
     host: process.env.PGHOST,
     ...(process.env.PGUSER && { username: process.env.PGUSER }),
     onTokenEvent: (event) => void (event.type === "credentialCall" && tokenRequests++),

@@ -33,7 +33,7 @@ const sequelize = new Sequelize({
 });
 // Before every new connection: a fresh (cached) token as the password, the role name as the user.
 let tokenRequests = 0;
-configureEntraAuthentication(sequelize, new DefaultAzureCredential(), {
+configureEntraAuthentication(sequelize, new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } }), {
   onTokenEvent: (event) => void (event.type === "credentialCall" && tokenRequests++),
 });
 

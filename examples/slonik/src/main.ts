@@ -22,9 +22,13 @@ let tokenRequests = 0;
 const user = process.env.PGUSER ? `${encodeURIComponent(process.env.PGUSER)}@` : "";
 const uri = `postgres://${user}${process.env.PGHOST}:${process.env.PGPORT || 5432}/${process.env.PGDATABASE || "postgres"}`;
 const pool = await createPool(uri, {
-  driverFactory: createEntraDriverFactory(createPgDriverFactory(), new DefaultAzureCredential(), {
-    onTokenEvent: (event) => void (event.type === "credentialCall" && tokenRequests++),
-  }),
+  driverFactory: createEntraDriverFactory(
+    createPgDriverFactory(),
+    new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } }),
+    {
+      onTokenEvent: (event) => void (event.type === "credentialCall" && tokenRequests++),
+    },
+  ),
   maximumPoolSize: 5,
   idleTimeout: 100, // short, so that this demo opens a new physical connection every round
 });

@@ -15,7 +15,7 @@ if (!host) {
   console.error("Set PGHOST (and PGDATABASE) to your server, e.g. myserver.postgres.database.azure.com");
   process.exit(2);
 }
-const credential = new DefaultAzureCredential();
+const credential = new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } });
 let tokenRequests = 0;
 const tokenOptions: EntraTokenProviderOptions = {
   host,
