@@ -223,6 +223,7 @@ describe("exec", () => {
   it("prisma migrate deploy in one line: the table and Prisma's record of it, with no password anywhere", async () => {
     // Prisma 6's CLI with its WebAssembly schema engine and the pg driver adapter (prisma.config.ts):
     // Prisma's native schema engine is a download from Prisma's servers, which CI cannot reach.
+    // About 13 s: the engine leaves a 10-second timer running, so the CLI exits 10 s after it is done.
     const r = await exec(
       [
         ...server(),
