@@ -1,5 +1,5 @@
 // `azure-postgresql-auth exec ... -- COMMAND`: the one-liner for migrations in CI. Real commands
-// (psql, drizzle-kit migrate, sh) run with PG* and DATABASE_URL pointing at a proxy on a free
+// (psql, drizzle-kit migrate, prisma migrate deploy, sh) run with PG* and DATABASE_URL pointing at a proxy on a free
 // loopback port; exit codes and signals pass through; nothing has a password.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -12,21 +12,33 @@ import { CLI, containsJwt, managedIdentityEnv } from "./proxy-process.js";
 
 const packageDir = fileURLToPath(new URL("../..", import.meta.url));
 const drizzleKit = join(packageDir, "node_modules", "drizzle-kit", "bin.cjs");
+const prismaCli = join(packageDir, "node_modules", "prisma", "build", "index.js");
 let emu: Emulator;
+let backendPort: number;
 const mi = () => emu.principals.managedIdentity;
 
 beforeAll(async () => {
   emu = await startEmulator();
   // Playing the server's admin: drizzle-kit creates its bookkeeping schema (CREATE on the database).
-  const backendPort = Number(readFileSync(join(emu.workDir, "data", "postmaster.pid"), "utf8").split("\n")[3]);
-  const admin = new pg.Client({ host: "127.0.0.1", port: backendPort, user: "postgres", database: "postgres" });
-  await admin.connect();
-  await admin.query(`grant create on database appdb to ${pg.escapeIdentifier(mi().roleName)}`);
-  await admin.end();
+  backendPort = Number(readFileSync(join(emu.workDir, "data", "postmaster.pid"), "utf8").split("\n")[3]);
+  await asAdmin("postgres", `grant create on database appdb to ${pg.escapeIdentifier(mi().roleName)}`);
+  // Prisma deploys only into an empty database (P3005): its own, as a new app's would be.
+  await asAdmin("postgres", `create database prismadb owner ${pg.escapeIdentifier(mi().roleName)}`);
 });
 afterAll(async () => {
   await emu?.stop();
 });
+
+/** Runs one query as the backend's bootstrap superuser, on loopback: the server's admin, not the proxy. */
+async function asAdmin<R extends pg.QueryResultRow>(database: string, sql: string): Promise<R[]> {
+  const admin = new pg.Client({ host: "127.0.0.1", port: backendPort, user: "postgres", database });
+  await admin.connect();
+  try {
+    return (await admin.query<R>(sql)).rows;
+  } finally {
+    await admin.end();
+  }
+}
 
 const server = () => ["--host", emu.host, "--port", String(emu.port), "--ca", emu.caFile];
 function exec(args: string[], extraEnv: Record<string, string> = {}) {
@@ -205,6 +217,43 @@ describe("exec", () => {
     } finally {
       await client.end();
     }
+    expect(containsJwt(r.stdout + r.stderr)).toBe(false);
+  });
+
+  it("prisma migrate deploy in one line: the table and Prisma's record of it, with no password anywhere", async () => {
+    // Prisma 6's CLI with its WebAssembly schema engine and the pg driver adapter (prisma.config.ts):
+    // Prisma's native schema engine is a download from Prisma's servers, which CI cannot reach.
+    // About 13 s: the engine leaves a 10-second timer running, so the CLI exits 10 s after it is done.
+    const r = await exec(
+      [
+        ...server(),
+        "--dbname",
+        "prismadb",
+        "--",
+        process.execPath,
+        prismaCli,
+        "migrate",
+        "deploy",
+        "--config",
+        "test/integration/prisma/prisma.config.ts",
+      ],
+      { CHECKPOINT_DISABLE: "1" },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/All migrations have been successfully applied/);
+    expect(
+      await asAdmin(
+        "prismadb",
+        "select schemaname as schema, tableowner as owner from pg_tables where tablename = 'prisma_exec_orders'",
+      ),
+    ).toEqual([{ schema: "public", owner: mi().roleName }]);
+    expect(
+      await asAdmin(
+        "prismadb",
+        "select migration_name as name, finished_at is not null as finished, applied_steps_count as steps " +
+          "from public._prisma_migrations",
+      ),
+    ).toEqual([{ name: "20260101000000_create_orders", finished: true, steps: 1 }]);
     expect(containsJwt(r.stdout + r.stderr)).toBe(false);
   });
 });
