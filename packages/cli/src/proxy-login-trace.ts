@@ -16,7 +16,12 @@ export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-const tracer = trace.getTracer("@azure/postgresql-auth-cli");
+/**
+ * The tracer of the provider registered now. Looked up per login, not once at load: a tracer taken
+ * at load stays bound to the first provider registered, so one registered later (an SDK started
+ * after this module was imported, or replaced) would never see our spans.
+ */
+const currentTracer = () => trace.getTracer("@azure/postgresql-auth-cli");
 
 /**
  * The trace of one client login: the proxy notes when each phase ran while the login goes on, and
@@ -74,6 +79,7 @@ export class ProxyLoginTrace {
     this.#finished = true;
     const end = nowMs();
     const server = `${this.#host}:${this.#port}`;
+    const tracer = currentTracer();
     const span: Span = tracer.startSpan("azure_postgresql_auth.proxy.client_login", {
       kind: SpanKind.CLIENT,
       startTime: this.#startedAt,

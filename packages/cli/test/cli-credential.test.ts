@@ -27,6 +27,9 @@ vi.mock("@azure/identity", async (importOriginal) => {
   };
 });
 
+// Unit test files share their worker (vitest.shared.ts): another file may have loaded
+// cli-credential.js with the real @azure/identity already, so it is imported fresh here.
+vi.resetModules();
 const { credentialFrom } = await import("../src/cli-credential.js");
 
 const noRetries = { retryOptions: { maxRetries: 0 } };

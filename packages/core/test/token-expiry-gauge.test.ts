@@ -4,8 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EntraTokenCache } from "../src/entra-token-cache.js";
 import { recordingMeterProvider } from "./recording-telemetry.js";
 
-const publicScope = "https://ossrdbms-aad.database.windows.net/.default";
-const chinaScope = "https://ossrdbms-aad.database.chinacloudapi.cn/.default";
+// Scopes no other test uses: the gauge reports every live cache in the process, and unit test files
+// share their worker (vitest.shared.ts), so another file's caches may still be alive here.
+const publicScope = "https://ossrdbms-aad.database.windows.net/gauge-test-public/.default";
+const chinaScope = "https://ossrdbms-aad.database.chinacloudapi.cn/gauge-test-china/.default";
 const gauge = "azure.postgresql_auth.token.time_to_expiry";
 
 beforeEach(() => {
@@ -43,7 +45,7 @@ describe("token time-to-expiry gauge", () => {
     const { provider, collect } = recordingMeterProvider();
     metrics.setGlobalMeterProvider(provider);
     const cache = new EntraTokenCache();
-    const scope = "https://ossrdbms-aad.database.usgovcloudapi.net/.default";
+    const scope = "https://ossrdbms-aad.database.usgovcloudapi.net/gauge-test-unanswered/.default";
     const credential = { getToken: () => Promise.reject(new Error("denied")) };
     await expect(cache.getToken(credential, { scopes: [scope] })).rejects.toThrow();
     expect(collect(gauge).filter((o) => o.attributes?.scope === scope)).toEqual([]);
